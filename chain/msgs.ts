@@ -1,0 +1,65 @@
+/**
+ * The message registry: type URL → codec, signer and apply function. Each message's rules live
+ * in its own `apply*.ts` file.
+ */
+import type { StateView } from '../state/types.ts';
+import { applyLinkEvmAddress } from './auth/applyLinkEvmAddress.ts';
+import { applyUpdateParams } from './auth/applyUpdateParams.ts';
+import type { Event } from './codec/messages.ts';
+import { MsgLinkEvmAddressCodec, MsgUpdateParamsCodec, TYPE_URL } from './codec/messages.ts';
+import type { MessageCodec } from './codec/proto.ts';
+
+/** What a message handler sees besides state. */
+export interface MsgContext {
+  chainId: string;
+  height: bigint;
+  /** Block time, unix ms. */
+  timeMs: bigint;
+  /** The genesis authority (bech32). */
+  authority: string;
+  /** The 20-byte address of the tx signer. */
+  signer: Uint8Array;
+}
+
+/** A handler's success: events and the response message bytes (for TxMsgData). */
+export interface MsgResult {
+  events: Event[];
+  response: Uint8Array;
+}
+
+/** One message type. `apply` throws {@link ChainError} on invalid input. */
+export interface MsgHandler<T extends object> {
+  typeUrl: string;
+  codec: MessageCodec<T>;
+  /** The bech32 address that must sign. */
+  signer(msg: T): string;
+  apply(state: StateView, msg: T, ctx: MsgContext): MsgResult;
+}
+
+const handlers = new Map<string, MsgHandler<object>>();
+function register<T extends object>(h: MsgHandler<T>): void {
+  handlers.set(h.typeUrl, h as unknown as MsgHandler<object>);
+}
+
+register({
+  typeUrl: TYPE_URL.MsgLinkEvmAddress,
+  codec: MsgLinkEvmAddressCodec,
+  signer: (m) => m.signer,
+  apply: applyLinkEvmAddress,
+});
+register({
+  typeUrl: TYPE_URL.MsgUpdateParams,
+  codec: MsgUpdateParamsCodec,
+  signer: (m) => m.authority,
+  apply: applyUpdateParams,
+});
+
+/** The handler of a type URL, or undefined when the hub does not know it. */
+export function handlerFor(typeUrl: string): MsgHandler<object> | undefined {
+  return handlers.get(typeUrl);
+}
+
+/** Every registered type URL with its codec (for clients' registries). */
+export function registeredTypes(): [string, MessageCodec<object>][] {
+  return [...handlers.values()].map((h) => [h.typeUrl, h.codec]);
+}

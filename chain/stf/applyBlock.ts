@@ -1,0 +1,99 @@
+/**
+ * applyBlock: the pure, synchronous, deterministic state-transition function.
+ *
+ * `applyBlock(state, block, config)` applies every tx of a block to `state` and returns the
+ * receipts, or — when the block holds a tx that must never enter a block (decode, chain id,
+ * signature, low-s or sequence failure; block gas over the limit) — reports the block invalid
+ * and leaves `state` as it was. The code applied is selected by height through
+ * {@link STF_VERSIONS}, so old blocks replay with the rules of their time.
+ */
+import type { StateView } from '../../state/types.ts';
+import type { TxResult } from '../codec/messages.ts';
+import { toHex } from '../crypto.ts';
+import { ChainError } from '../errors.ts';
+import { readParams } from '../params.ts';
+import { decodeTx } from '../tx.ts';
+import { anteCheck, type BlockContext, type ChainConfig, executeTx } from './applyTx.ts';
+
+export type { BlockContext, ChainConfig } from './applyTx.ts';
+
+/** What a block carries into the STF. */
+export interface BlockInput extends BlockContext {
+  txs: readonly Uint8Array[];
+}
+
+export interface ApplyBlockOpts {
+  /**
+   * Hex tx hashes whose signatures were verified already against this state's account numbers
+   * (the sequencer's worker threads). Validity of a signature is a pure function of the tx and the
+   * account number, so skipping the re-check changes no outcome.
+   */
+  verifiedSignatures?: ReadonlySet<string>;
+}
+
+export type ApplyBlockResult =
+  | { ok: true; results: TxResult[]; gasWanted: bigint }
+  | { ok: false; error: ChainError; txIndex: number };
+
+type ApplyFn = (
+  state: StateView,
+  block: BlockInput,
+  config: ChainConfig,
+  opts: ApplyBlockOpts,
+) => ApplyBlockResult;
+
+const applyBlockV1: ApplyFn = (state, block, config, opts) => {
+  const params = readParams(state);
+  const results: TxResult[] = [];
+  let gasWanted = 0n;
+  for (const [i, bytes] of block.txs.entries()) {
+    try {
+      const tx = decodeTx(bytes, params);
+      gasWanted += tx.gasLimit;
+      if (gasWanted > params.blockGasLimit) {
+        throw new ChainError(
+          'TX_BLOCK_GAS_LIMIT',
+          `block gas ${gasWanted} exceeds the limit ${params.blockGasLimit}`,
+        );
+      }
+      const verified = opts.verifiedSignatures?.has(toHex(tx.hash)) === true;
+      const account = anteCheck(state, tx, config, block, params, { signatureVerified: verified });
+      results.push(executeTx(state, tx, account, config, block));
+    } catch (e) {
+      if (e instanceof ChainError) return { ok: false, error: e, txIndex: i };
+      throw e;
+    }
+  }
+  return { ok: true, results, gasWanted };
+};
+
+/** STF versions by activation height, ascending. Append a version; never edit an activated one. */
+export const STF_VERSIONS: readonly { fromHeight: bigint; version: number; apply: ApplyFn }[] = [
+  { fromHeight: 1n, version: 1, apply: applyBlockV1 },
+];
+
+/** The STF version in force at `height`. */
+export function stfVersionAt(height: bigint): number {
+  let v = STF_VERSIONS[0]!;
+  for (const s of STF_VERSIONS) if (s.fromHeight <= height) v = s;
+  return v.version;
+}
+
+/**
+ * Applies a block. On an invalid block the state is reverted to what it was and the error names
+ * the offending tx.
+ */
+export function applyBlock(
+  state: StateView,
+  block: BlockInput,
+  config: ChainConfig,
+  opts: ApplyBlockOpts = {},
+): ApplyBlockResult {
+  const version = stfVersionAt(block.height);
+  const fn = STF_VERSIONS.find((s) => s.version === version)!.apply;
+  state.checkpoint();
+  const r = fn(state, block, config, opts);
+  if (r.ok) state.commit();
+  else state.revert();
+  return r;
+}
