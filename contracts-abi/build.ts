@@ -142,9 +142,9 @@ function renderContract(c: CompiledContract, hash: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Whether a compiled unit is worth exporting: anything with an ABI or bytecode (skips empty libraries). */
+/** Whether a compiled unit is worth exporting: anything with an ABI (skips internal-only libraries). */
 function isExported(c: CompiledContract): boolean {
-  return c.abi.length > 0 || c.bytecode !== '0x';
+  return c.abi.length > 0;
 }
 
 /** Writes `generated/*.ts`, `generated/meta.ts` and `index.ts`; removes generated files no longer produced. */
