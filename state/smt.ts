@@ -1,0 +1,580 @@
+/**
+ * The in-memory sparse Merkle tree over all hub state (scheme in `state/proof.ts` and
+ * `state/README.md`), with batch updates whose cost grows with the changed keys × log n.
+ *
+ * Memory: a struct-of-arrays node pool (hash 32 B, two child ids, stored location 8 B per node;
+ * 32 B key hash per leaf), ≈ 55 B per node, no object per node: 1M keys ≈ 2.4M nodes ≈ 150 MB.
+ *
+ * Updates are copy-on-write: {@link SparseMerkleTree.prepare} builds the new nodes of every touched
+ * path (changes sorted by key hash, so paths share their common prefixes and each new node is
+ * hashed once, bottom-up) without touching the committed tree, which stays readable; `apply`
+ * switches the root and frees the replaced nodes, `discard` frees the new ones.
+ */
+import { bytesEqual } from './bytes.ts';
+import { StateError } from './errors.ts';
+import { sha256 } from './hash.ts';
+import { treeChunkKey } from './keys.ts';
+import type { KvStore } from './kv.ts';
+import { EMPTY_HASH } from './proof.ts';
+import {
+  chunkOf,
+  chunkRecord,
+  decodeRecord,
+  EMPTY_REF,
+  encodeChunk,
+  encodeInternalRecord,
+  encodeLeafRecord,
+  isEmptyRef,
+  type NodeRef,
+  RECORDS_PER_CHUNK,
+} from './treeStore.ts';
+
+/** Pool id of the empty subtree. */
+const EMPTY = 0;
+/** `left` of a leaf node. */
+const LEAF = -1;
+
+/** Largest height the in-memory locations hold (u32). */
+export const MAX_TREE_HEIGHT = 0xffffffff;
+
+class NodePool {
+  cap: number;
+  hashes: Buffer;
+  left: Int32Array;
+  right: Int32Array;
+  locH: Uint32Array;
+  locI: Uint32Array;
+  private next = 1;
+  private free: number[] = [];
+  live = 0;
+  leaves = 0;
+  leafCap: number;
+  leafKeys: Buffer;
+  private leafNext = 0;
+  private leafFree: number[] = [];
+
+  constructor(cap = 1024) {
+    this.cap = cap;
+    this.hashes = Buffer.alloc(cap * 32);
+    this.left = new Int32Array(cap);
+    this.right = new Int32Array(cap);
+    this.locH = new Uint32Array(cap);
+    this.locI = new Uint32Array(cap);
+    this.leafCap = cap;
+    this.leafKeys = Buffer.alloc(cap * 32);
+  }
+
+  private grow(): void {
+    const cap = this.cap * 2;
+    const h = Buffer.alloc(cap * 32);
+    this.hashes.copy(h);
+    this.hashes = h;
+    const l = new Int32Array(cap);
+    l.set(this.left);
+    this.left = l;
+    const r = new Int32Array(cap);
+    r.set(this.right);
+    this.right = r;
+    const lh = new Uint32Array(cap);
+    lh.set(this.locH);
+    this.locH = lh;
+    const li = new Uint32Array(cap);
+    li.set(this.locI);
+    this.locI = li;
+    this.cap = cap;
+  }
+
+  alloc(): number {
+    this.live++;
+    const id = this.free.pop();
+    if (id !== undefined) return id;
+    if (this.next === this.cap) this.grow();
+    return this.next++;
+  }
+
+  allocLeaf(): number {
+    const id = this.alloc();
+    this.makeLeaf(id);
+    return id;
+  }
+
+  /** Turns node `id` into a leaf with a fresh key-hash slot; returns the slot. */
+  makeLeaf(id: number): number {
+    const slot = this.leafFree.pop() ?? this.leafNext++;
+    if (slot >= this.leafCap) {
+      const k = Buffer.alloc(this.leafCap * 64);
+      this.leafKeys.copy(k);
+      this.leafKeys = k;
+      this.leafCap *= 2;
+    }
+    this.left[id] = LEAF;
+    this.right[id] = slot;
+    this.leaves++;
+    return slot;
+  }
+
+  release(id: number): void {
+    if (this.left[id] === LEAF) {
+      this.leafFree.push(this.right[id]!);
+      this.leaves--;
+    }
+    this.free.push(id);
+    this.live--;
+  }
+}
+
+/**
+ * A block's changes prepared for the tree: key hashes sorted ascending (unsigned), with value
+ * hashes, a presence flag (0 = deletion) and the values (for leaf records), aligned.
+ */
+export interface TreeChanges {
+  readonly count: number;
+  /** `count × 32` bytes, ascending. */
+  readonly keyHashes: Buffer;
+  /** `count × 32` bytes (zero for deletions). */
+  readonly valueHashes: Buffer;
+  /** 1 = set, 0 = delete. */
+  readonly present: Uint8Array;
+  /** The new value, or null for a deletion (sorted order). */
+  readonly values: readonly (Uint8Array | null)[];
+}
+
+/**
+ * Hashes keys and values (native sha256) and sorts the changes by key hash. Keys must be distinct.
+ * Sorting uses the first 48 bits of each hash as a number, then the full 32 bytes.
+ */
+export function prepareTreeChanges(
+  entries: readonly (readonly [Uint8Array, Uint8Array | null])[],
+): TreeChanges {
+  const n = entries.length;
+  const kh = Buffer.alloc(n * 32);
+  const pf = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    sha256(entries[i]![0]).copy(kh, i * 32);
+    pf[i] = kh.readUIntBE(i * 32, 6);
+  }
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  idx.sort((a, b) => pf[a]! - pf[b]! || kh.compare(kh, b * 32, b * 32 + 32, a * 32, a * 32 + 32));
+  const keyHashes = Buffer.alloc(n * 32);
+  const valueHashes = Buffer.alloc(n * 32);
+  const present = new Uint8Array(n);
+  const values: (Uint8Array | null)[] = new Array(n);
+  for (let j = 0; j < n; j++) {
+    const i = idx[j]!;
+    kh.copy(keyHashes, j * 32, i * 32, i * 32 + 32);
+    const v = entries[i]![1];
+    values[j] = v;
+    if (v !== null) {
+      present[j] = 1;
+      sha256(v).copy(valueHashes, j * 32);
+    }
+  }
+  return { count: n, keyHashes, valueHashes, present, values };
+}
+
+/** A prepared, not yet applied tree update (see {@link SparseMerkleTree.prepare}). */
+export interface PendingTreeUpdate {
+  /** The root the tree will have once applied (32 bytes). */
+  readonly root: Uint8Array;
+  /** Number of nodes the update creates (records it persists). */
+  readonly createdCount: number;
+}
+
+interface Pending extends PendingTreeUpdate {
+  readonly rootId: number;
+  readonly created: number[];
+  /** For each created node: the change index of a new leaf, −1 for an internal node. */
+  readonly createdChange: number[];
+  readonly replaced: number[];
+  readonly changes: TreeChanges;
+  readonly base: number;
+  state: 'open' | 'encoded' | 'done';
+}
+
+/** The encoded records of an update: LevelDB entries of its chunks and its root reference. */
+export interface EncodedTreeUpdate {
+  readonly chunks: [Uint8Array, Uint8Array][];
+  readonly rootRef: NodeRef;
+}
+
+/** Options of {@link SparseMerkleTree.load}. */
+export interface TreeLoadOpts {
+  /** Recompute and check every record's hash while loading (default true). */
+  readonly verify?: boolean;
+}
+
+/** The committed state tree in memory (see module doc). */
+export class SparseMerkleTree {
+  private pool: NodePool;
+  private rootId = EMPTY;
+  private pending: Pending | undefined;
+  // Scratch for the 65-byte hash preimages.
+  private readonly scratch = Buffer.alloc(65);
+  // Update in progress (valid during prepare only).
+  private ch: TreeChanges | undefined;
+  private created: number[] = [];
+  private createdChange: number[] = [];
+  private replaced: number[] = [];
+
+  private constructor(cap: number) {
+    this.pool = new NodePool(cap);
+  }
+
+  /** An empty tree (root = 32 zero bytes). */
+  static empty(): SparseMerkleTree {
+    return new SparseMerkleTree(1024);
+  }
+
+  /** The committed root hash (a copy). */
+  get root(): Uint8Array {
+    return new Uint8Array(this.pool.hashes.subarray(this.rootId * 32, this.rootId * 32 + 32));
+  }
+
+  /** The committed root's stored location (for the root record). */
+  get rootRef(): NodeRef {
+    if (this.rootId === EMPTY) return EMPTY_REF;
+    return { hash: this.root, height: this.pool.locH[this.rootId]!, index: this.pool.locI[this.rootId]! };
+  }
+
+  /** Nodes in memory (committed tree plus any pending update). */
+  get nodeCount(): number {
+    return this.pool.live;
+  }
+
+  /** Leaves in memory (committed tree plus any pending update). */
+  get leafCount(): number {
+    return this.pool.leaves;
+  }
+
+  /** Bytes held by the node pool's arrays. */
+  get poolBytes(): number {
+    return this.pool.cap * (32 + 16) + this.pool.leafCap * 32;
+  }
+
+  private bit(i: number, depth: number): number {
+    return (this.ch!.keyHashes[i * 32 + (depth >> 3)]! >> (7 - (depth & 7))) & 1;
+  }
+
+  // First index in [lo, hi) whose key hash has bit `depth` set (the range shares bits < depth).
+  private split(depth: number, lo: number, hi: number): number {
+    let a = lo;
+    let b = hi;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (this.bit(m, depth) === 0) a = m + 1;
+      else b = m;
+    }
+    return a;
+  }
+
+  private isLeaf(id: number): boolean {
+    return id !== EMPTY && this.pool.left[id] === LEAF;
+  }
+
+  private newLeaf(i: number): number {
+    const p = this.pool;
+    const id = p.allocLeaf();
+    const ch = this.ch!;
+    const slot = p.right[id]!;
+    ch.keyHashes.copy(p.leafKeys, slot * 32, i * 32, i * 32 + 32);
+    const s = this.scratch;
+    s[0] = 0;
+    ch.keyHashes.copy(s, 1, i * 32, i * 32 + 32);
+    ch.valueHashes.copy(s, 33, i * 32, i * 32 + 32);
+    sha256(s).copy(p.hashes, id * 32);
+    this.created.push(id);
+    this.createdChange.push(i);
+    return id;
+  }
+
+  // Joins two subtrees at a node, keeping the tree compact: a lone leaf moves up, two empties vanish.
+  private make(l: number, r: number): number {
+    if (l === EMPTY) {
+      if (r === EMPTY || this.isLeaf(r)) return r;
+    } else if (r === EMPTY && this.isLeaf(l)) {
+      return l;
+    }
+    const p = this.pool;
+    const id = p.alloc();
+    p.left[id] = l;
+    p.right[id] = r;
+    const s = this.scratch;
+    s[0] = 1;
+    p.hashes.copy(s, 1, l * 32, l * 32 + 32);
+    p.hashes.copy(s, 33, r * 32, r * 32 + 32);
+    sha256(s).copy(p.hashes, id * 32);
+    this.created.push(id);
+    this.createdChange.push(-1);
+    return id;
+  }
+
+  // The subtree at `node` (depth `depth`) after applying changes [lo, hi), all under its prefix.
+  private upd(node: number, depth: number, lo: number, hi: number): number {
+    if (lo === hi) return node;
+    const p = this.pool;
+    if (node !== EMPTY && p.left[node] !== LEAF) {
+      const mid = this.split(depth, lo, hi);
+      const oldL = p.left[node]!;
+      const oldR = p.right[node]!;
+      const l = this.upd(oldL, depth + 1, lo, mid);
+      const r = this.upd(oldR, depth + 1, mid, hi);
+      if (l === oldL && r === oldR) return node;
+      this.replaced.push(node);
+      return this.make(l, r);
+    }
+    const ch = this.ch!;
+    if (node === EMPTY) {
+      if (hi - lo === 1) return ch.present[lo] === 1 ? this.newLeaf(lo) : EMPTY;
+    } else {
+      const slot = p.right[node]!;
+      if (
+        hi - lo === 1 &&
+        p.leafKeys.compare(ch.keyHashes, lo * 32, lo * 32 + 32, slot * 32, slot * 32 + 32) === 0
+      ) {
+        this.replaced.push(node);
+        return ch.present[lo] === 1 ? this.newLeaf(lo) : EMPTY;
+      }
+    }
+    if (depth >= 256) {
+      throw new StateError(
+        'STATE_BAD_ARGUMENT',
+        'two changes share a full 256-bit key hash (duplicate key)',
+        {
+          depth,
+        },
+      );
+    }
+    const mid = this.split(depth, lo, hi);
+    let l = EMPTY;
+    let r = EMPTY;
+    if (node !== EMPTY) {
+      const slot = p.right[node]!;
+      if (((p.leafKeys[slot * 32 + (depth >> 3)]! >> (7 - (depth & 7))) & 1) === 0) l = node;
+      else r = node;
+    }
+    return this.make(this.upd(l, depth + 1, lo, mid), this.upd(r, depth + 1, mid, hi));
+  }
+
+  /**
+   * Computes the update for `changes` against the committed tree, without changing it. Any earlier
+   * pending update is discarded first (one pending update at a time).
+   */
+  prepare(changes: TreeChanges): PendingTreeUpdate {
+    if (this.pending !== undefined) this.discard(this.pending);
+    this.ch = changes;
+    this.created = [];
+    this.createdChange = [];
+    this.replaced = [];
+    let rootId: number;
+    try {
+      rootId = this.upd(this.rootId, 0, 0, changes.count);
+    } catch (e) {
+      for (const id of this.created) this.pool.release(id);
+      throw e;
+    } finally {
+      this.ch = undefined;
+    }
+    const pending: Pending = {
+      root: new Uint8Array(this.pool.hashes.subarray(rootId * 32, rootId * 32 + 32)),
+      createdCount: this.created.length,
+      rootId,
+      created: this.created,
+      createdChange: this.createdChange,
+      replaced: this.replaced,
+      changes,
+      base: this.rootId,
+      state: 'open',
+    };
+    this.pending = pending;
+    return pending;
+  }
+
+  private check(p: PendingTreeUpdate): Pending {
+    if (p !== this.pending) {
+      throw new StateError('STATE_BAD_ARGUMENT', 'tree update is not the pending one (discarded or applied)');
+    }
+    return p as Pending;
+  }
+
+  /** True when `p` is still the pending update (not discarded by a later prepare). */
+  isPending(p: PendingTreeUpdate): boolean {
+    return p === this.pending;
+  }
+
+  /**
+   * Assigns locations `(height, creation index)` to the created nodes and encodes their records
+   * in chunks, plus the new root's reference. Call before the batch write; `apply` after it.
+   */
+  encode(p: PendingTreeUpdate, height: number): EncodedTreeUpdate {
+    const u = this.check(p);
+    if (!Number.isInteger(height) || height < 0 || height > MAX_TREE_HEIGHT) {
+      throw new StateError('STATE_HEIGHT_RANGE', `tree height ${height} outside 0..${MAX_TREE_HEIGHT}`, {
+        height,
+        limit: MAX_TREE_HEIGHT,
+      });
+    }
+    const pool = this.pool;
+    const chunks: [Uint8Array, Uint8Array][] = [];
+    let batch: Uint8Array[] = [];
+    const hashAt = (id: number): Uint8Array => pool.hashes.subarray(id * 32, id * 32 + 32);
+    for (let j = 0; j < u.created.length; j++) {
+      const id = u.created[j]!;
+      pool.locH[id] = height;
+      pool.locI[id] = j;
+      const ci = u.createdChange[j]!;
+      let rec: Uint8Array;
+      if (ci >= 0) {
+        const ch = u.changes;
+        rec = encodeLeafRecord(
+          ch.keyHashes.subarray(ci * 32, ci * 32 + 32),
+          ch.valueHashes.subarray(ci * 32, ci * 32 + 32),
+          ch.values[ci]!,
+        );
+      } else {
+        const l = pool.left[id]!;
+        const r = pool.right[id]!;
+        rec = encodeInternalRecord(
+          hashAt(l),
+          l === EMPTY ? 0 : pool.locH[l]!,
+          l === EMPTY ? 0 : pool.locI[l]!,
+          hashAt(r),
+          r === EMPTY ? 0 : pool.locH[r]!,
+          r === EMPTY ? 0 : pool.locI[r]!,
+        );
+      }
+      batch.push(rec);
+      if (batch.length === RECORDS_PER_CHUNK) {
+        chunks.push([treeChunkKey(height, chunks.length), encodeChunk(batch)]);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) chunks.push([treeChunkKey(height, chunks.length), encodeChunk(batch)]);
+    u.state = 'encoded';
+    const rootRef: NodeRef =
+      u.rootId === EMPTY
+        ? EMPTY_REF
+        : { hash: u.root, height: pool.locH[u.rootId]!, index: pool.locI[u.rootId]! };
+    return { chunks, rootRef };
+  }
+
+  /** Makes `p` the committed tree and frees the nodes it replaced. */
+  apply(p: PendingTreeUpdate): void {
+    const u = this.check(p);
+    if (u.state !== 'encoded') {
+      throw new StateError(
+        'STATE_BAD_ARGUMENT',
+        'tree update must be encoded (locations assigned) before apply',
+      );
+    }
+    if (u.base !== this.rootId)
+      throw new StateError('STATE_BAD_ARGUMENT', 'tree update was prepared on another root');
+    this.rootId = u.rootId;
+    for (const id of u.replaced) this.pool.release(id);
+    u.state = 'done';
+    this.pending = undefined;
+  }
+
+  /** Frees the nodes of a pending update (after a failed write, or when not committing). */
+  discard(p: PendingTreeUpdate): void {
+    if (p !== this.pending) return;
+    const u = p as Pending;
+    for (const id of u.created) this.pool.release(id);
+    u.state = 'done';
+    this.pending = undefined;
+  }
+
+  /**
+   * Builds the tree of the stored root `root` by walking its records level by level (batched
+   * `getMany`), keeping every node's location. Cost: one read per distinct chunk holding a live
+   * node. Checks each record's hash against its parent's unless `verify` is false.
+   */
+  static async load(kv: KvStore, root: NodeRef, opts: TreeLoadOpts = {}): Promise<SparseMerkleTree> {
+    const verify = opts.verify ?? true;
+    const t = new SparseMerkleTree(1024);
+    if (isEmptyRef(root)) return t;
+    const pool = t.pool;
+    const rootId = pool.alloc();
+    Buffer.from(root.hash).copy(pool.hashes, rootId * 32);
+    pool.locH[rootId] = root.height;
+    pool.locI[rootId] = root.index;
+    let frontier: number[] = [rootId];
+    // Chunks of the previous and current level (parents and children are usually close).
+    let prevCache = new Map<string, Uint8Array>();
+    for (let depth = 0; frontier.length > 0; depth++) {
+      if (depth > 256) throw new StateError('STATE_CORRUPT', 'stored tree deeper than 256 levels');
+      const cache = new Map<string, Uint8Array>();
+      const want: string[] = [];
+      const wantKeys: Uint8Array[] = [];
+      for (const id of frontier) {
+        const [c] = chunkOf(pool.locI[id]!);
+        const k = `${pool.locH[id]}:${c}`;
+        if (cache.has(k)) continue;
+        const old = prevCache.get(k);
+        if (old !== undefined) {
+          cache.set(k, old);
+          continue;
+        }
+        cache.set(k, EMPTY_HASH);
+        want.push(k);
+        wantKeys.push(treeChunkKey(pool.locH[id]!, c));
+      }
+      for (let i = 0; i < wantKeys.length; i += 4096) {
+        const vs = await kv.getMany(wantKeys.slice(i, i + 4096));
+        for (let j = 0; j < vs.length; j++) {
+          const v = vs[j];
+          if (v === undefined) {
+            throw new StateError('STATE_CORRUPT', `tree chunk ${want[i + j]} (height:chunk) is missing`, {
+              chunk: want[i + j]!,
+            });
+          }
+          cache.set(want[i + j]!, v);
+        }
+      }
+      const next: number[] = [];
+      for (const id of frontier) {
+        const [c, slot] = chunkOf(pool.locI[id]!);
+        const rec = chunkRecord(cache.get(`${pool.locH[id]}:${c}`)!, slot);
+        if (
+          verify &&
+          (rec.length < 65 ||
+            !bytesEqual(sha256(rec.subarray(0, 65)), pool.hashes.subarray(id * 32, id * 32 + 32)))
+        ) {
+          throw new StateError(
+            'STATE_CORRUPT',
+            `tree record (${pool.locH[id]}, ${pool.locI[id]}) fails its hash`,
+            {
+              height: pool.locH[id]!,
+              index: pool.locI[id]!,
+            },
+          );
+        }
+        const r = decodeRecord(rec);
+        if (r.kind === 'leaf') {
+          const leafSlot = pool.makeLeaf(id);
+          Buffer.from(r.keyHash.buffer, r.keyHash.byteOffset, 32).copy(pool.leafKeys, leafSlot * 32);
+          continue;
+        }
+        const kids: number[] = [];
+        for (const ref of [r.left, r.right]) {
+          if (isEmptyRef(ref)) {
+            kids.push(EMPTY);
+            continue;
+          }
+          const k = pool.alloc();
+          Buffer.from(ref.hash.buffer, ref.hash.byteOffset, 32).copy(pool.hashes, k * 32);
+          pool.locH[k] = ref.height;
+          pool.locI[k] = ref.index;
+          kids.push(k);
+          next.push(k);
+        }
+        pool.left[id] = kids[0]!;
+        pool.right[id] = kids[1]!;
+      }
+      prevCache = cache;
+      frontier = next;
+    }
+    t.rootId = rootId;
+    return t;
+  }
+}
