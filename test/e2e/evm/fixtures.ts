@@ -94,6 +94,24 @@ export function decodeDetail(abi: Abi, data: Hex): { errorName: string; args: re
   return { errorName: r.errorName, args: (r.args ?? []) as readonly unknown[] };
 }
 
+/** Awaits `p`, expecting a contract revert whose data is one of `abi`'s custom errors: its name and args. */
+export async function revertError(
+  p: Promise<unknown>,
+  abi: Abi,
+): Promise<{ errorName: string; args: readonly unknown[] }> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof BaseError) {
+      const rev = err.walk((e) => e instanceof ContractFunctionRevertedError);
+      if (rev instanceof ContractFunctionRevertedError && rev.raw !== undefined)
+        return decodeDetail(abi, rev.raw);
+    }
+    throw err;
+  }
+  throw new Error('expected a revert, but the call succeeded');
+}
+
 /** Awaits `p`, expecting a contract revert; returns the revert's error name decoded with `abi`. */
 export async function revertName(p: Promise<unknown>, abi: Abi): Promise<string> {
   try {
