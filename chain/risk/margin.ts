@@ -1,0 +1,573 @@
+/**
+ * The margin step: a compiled account × risk arrays → equity, IM, MM (and, on demand, the full
+ * report). Formulas (README "Method"), per underlying u, for a set of sizes n:
+ *
+ *   V_b[c]    = Σ_{i∈b} n_i·A_i[c]                       (bucket b = options of one expiry)
+ *   P_u[c]    = Σ_b (disc_b(V_b[c]) − V_b[0]) + Σ_{linear j} n_j·A_j[c]
+ *               disc_b(x) = x·SD_b if x > 0 else x        (static discount of long option value)
+ *   basis_u   = Σ_b min(V_b[up] − V_b[0], V_b[down] − V_b[0], 0)·(add + mult·T_b)
+ *   minSpan_u = min(basis_u, min_s w_s·P_u[s])           (ties keep basis, then the lowest s)
+ *   static_u  = (|perp|·perpPct + |base|·basePct)·S + Σ_b nakedShorts_b·optionPct·S
+ *               nakedShorts_b = Σ_strikes max(0, −Σ_{options at the strike} n)
+ *   conf_u    = Σ_{groups} (1 − c)·confMargin·size·S  for c < threshold (linear group and each bucket)
+ *   MM_u      = static_u − minSpan_u   (≥ 0)
+ * Across underlyings and the ES floor:
+ *   stress = Σ_u MM_u − Σ_pairs credit_ab·min(MM_a, MM_b)
+ *   ES     = mean of the worst (1 − α)·J joint losses L_j = −Σ_u P_u[j]  (fractional last one)
+ *   MM     = max(stress, max(ES, 0))
+ *   IM     = max(k·stress, k·max(ES, 0)) + Σ_u conf_u,   k = imFactor + max(0, peg − stable)·pegFactor
+ * Provisional items: requirement = max(requirement of all items, of final items only).
+ * Equity = settlement cash after haircuts (exact) + options MtM + perps unrealised P&L and funding
+ * + Σ collateral values after tier and provisional haircuts (debts at full value), provisional
+ * positions counting only their losses.
+ */
+
+import { type CompiledAccount, compileAccount } from './account.ts';
+import { greeksBlack76 } from './black76.ts';
+import { RiskError } from './errors.ts';
+import { usdToMicroCeil, usdToMicroFloor } from './fixed.ts';
+import type { RiskArrays } from './riskArrays.ts';
+import type { Contribution, Greeks, MarginReport, MarginSummary, Portfolio, WorstScenario } from './types.ts';
+import { KIND_OPTION, KIND_PERP } from './universe.ts';
+
+// Scratch buffers reused across calls (the kernel is synchronous and single-threaded).
+let V = new Float64Array(0);
+let P = new Float64Array(0);
+let ES = new Float64Array(0);
+let MMU = new Float64Array(0);
+let CONFU = new Float64Array(0);
+let WORSTU = new Int32Array(0);
+let MINU = new Float64Array(0);
+let UIDX = new Int32Array(0);
+let BCONF = new Float64Array(0);
+let BABS = new Float64Array(0);
+let TAIL = new Float64Array(0);
+
+function ensureScratch(cols: number, nU: number, j: number): void {
+  if (V.length < cols) {
+    V = new Float64Array(cols);
+    P = new Float64Array(cols);
+  }
+  if (ES.length < j) {
+    ES = new Float64Array(j);
+    TAIL = new Float64Array(j + 1);
+  }
+  if (MMU.length < nU) {
+    MMU = new Float64Array(nU);
+    CONFU = new Float64Array(nU);
+    WORSTU = new Int32Array(nU);
+    MINU = new Float64Array(nU);
+    UIDX = new Int32Array(nU);
+  }
+}
+
+/** The outcome of one view (all items or final items only). */
+interface ViewResult {
+  mm: number;
+  im: number;
+  es: number;
+  nU: number;
+}
+
+/** Options for {@link evaluateView}: optional per-underlying grid capture for reports. */
+interface Capture {
+  grid: Map<number, { pnl: Float64Array; basis: number; worst: number; minSpan: number }>;
+}
+
+function checkStatus(arrays: RiskArrays, k: number): void {
+  const e = arrays.status[k];
+  if (e) throw e;
+}
+
+/**
+ * Evaluates one view. `sizes` is `sizeAll` or `sizeFinal`. Writes per-underlying MM, conf and worst
+ * scenario into the scratch arrays (indices 0 … nU−1, underlying ids in UIDX).
+ */
+function evaluateView(
+  acc: CompiledAccount,
+  arrays: RiskArrays,
+  sizes: Float64Array,
+  out: ViewResult,
+  cap: Capture | null,
+): void {
+  const cp = arrays.params;
+  const uni = arrays.universe;
+  const C = arrays.cols;
+  const S = arrays.scenarioCount;
+  const J = arrays.jointCount;
+  const esBase = S + 3;
+  const upCol = S + 1;
+  const downCol = S + 2;
+  const values = arrays.values;
+  const instr = acc.instr;
+  const n = instr.length;
+  ensureScratch(C, cp.underlyings.length, J);
+  if (BCONF.length < n) {
+    BCONF = new Float64Array(n);
+    BABS = new Float64Array(n);
+  }
+  for (let j = 0; j < J; j++) ES[j] = 0;
+  let nU = 0;
+  let i = 0;
+  while (i < n) {
+    const u = uni.underlying[instr[i]!]!;
+    for (let c = 1; c < C; c++) P[c] = 0;
+    let basis = 0;
+    let staticOpt = 0;
+    let perpAbs = 0;
+    let baseAbs = 0;
+    let perpHeld = false;
+    let nb = 0;
+    const spot = arrays.spot[u]!;
+    while (i < n && uni.underlying[instr[i]!] === u) {
+      const k = instr[i]!;
+      const kind = uni.kind[k]!;
+      if (kind === KIND_OPTION) {
+        const b = uni.bucket[k]!;
+        for (let c = 0; c < C; c++) V[c] = 0;
+        let naked = 0;
+        let absSum = 0;
+        while (i < n && uni.bucket[instr[i]!] === b) {
+          const strike = uni.strike[instr[i]!]!;
+          let net = 0;
+          while (i < n && uni.bucket[instr[i]!] === b && uni.strike[instr[i]!] === strike) {
+            const kk = instr[i]!;
+            const sz = sizes[i]!;
+            if (sz !== 0) {
+              checkStatus(arrays, kk);
+              const row = kk * C;
+              for (let c = 0; c < C; c++) V[c] = V[c]! + sz * values[row + c]!;
+              net += sz;
+              absSum += sz < 0 ? -sz : sz;
+            }
+            i++;
+          }
+          if (net < 0) naked -= net;
+        }
+        if (absSum === 0) continue;
+        const mtm = V[0]!;
+        const sd = arrays.bucketDiscount[b]!;
+        for (let c = 1; c <= S; c++) {
+          const x = V[c]!;
+          P[c] = P[c]! + ((x > 0 ? x * sd : x) - mtm);
+        }
+        for (let c = esBase; c < C; c++) {
+          const x = V[c]!;
+          P[c] = P[c]! + ((x > 0 ? x * sd : x) - mtm);
+        }
+        const dUp = V[upCol]! - mtm;
+        const dDown = V[downCol]! - mtm;
+        const worstBasis = Math.min(dUp, dDown);
+        if (worstBasis < 0) basis += worstBasis * arrays.bucketBasisFactor[b]!;
+        staticOpt += naked * cp.optionPct * spot;
+        BCONF[nb] = arrays.bucketConfidence[b]!;
+        BABS[nb] = absSum;
+        nb++;
+      } else {
+        const sz = sizes[i]!;
+        if (sz !== 0) {
+          checkStatus(arrays, k);
+          const row = k * C;
+          for (let c = 1; c < C; c++) P[c] = P[c]! + sz * values[row + c]!;
+          if (kind === KIND_PERP) {
+            perpAbs += sz < 0 ? -sz : sz;
+            perpHeld = true;
+          } else baseAbs += sz < 0 ? -sz : sz;
+        }
+        i++;
+      }
+    }
+    // Worst case: Derive starts from the basis contingency and replaces it only when strictly lower.
+    let minSpan = basis;
+    let worst = -1;
+    for (let s = 0; s < S; s++) {
+      const v = cp.scenarioWeight[s]! * P[1 + s]!;
+      if (v < minSpan) {
+        minSpan = v;
+        worst = s;
+      }
+    }
+    const staticCont = (perpAbs * cp.perpPct + baseAbs * cp.basePct) * spot + staticOpt;
+    let portfolioConf = arrays.spotConfidence[u]!;
+    if (perpHeld) {
+      const pc = arrays.perpConfidence[u]!;
+      if (pc < portfolioConf) portfolioConf = pc;
+    }
+    let conf = 0;
+    if (portfolioConf < cp.confThreshold)
+      conf += (1 - portfolioConf) * cp.confMargin * (perpAbs + baseAbs) * spot;
+    for (let q = 0; q < nb; q++) {
+      const bc = Math.min(BCONF[q]!, portfolioConf);
+      if (bc < cp.confThreshold) conf += (1 - bc) * cp.confMargin * BABS[q]! * spot;
+    }
+    for (let j = 0; j < J; j++) ES[j] = ES[j]! + P[esBase + j]!;
+    UIDX[nU] = u;
+    MMU[nU] = staticCont - minSpan;
+    CONFU[nU] = conf;
+    WORSTU[nU] = worst;
+    MINU[nU] = minSpan;
+    if (cap) {
+      const pnl = new Float64Array(S);
+      for (let s = 0; s < S; s++) pnl[s] = cp.scenarioWeight[s]! * P[1 + s]!;
+      cap.grid.set(u, { pnl, basis, worst, minSpan });
+    }
+    nU++;
+  }
+  let sum = 0;
+  let confSum = 0;
+  for (let q = 0; q < nU; q++) {
+    sum += MMU[q]!;
+    confSum += CONFU[q]!;
+  }
+  // Correlation credits between pairs of underlyings the account holds.
+  for (const [a, b, credit] of cp.credits) {
+    let ma = -1;
+    let mb = -1;
+    for (let q = 0; q < nU; q++) {
+      if (UIDX[q] === a) ma = MMU[q]!;
+      else if (UIDX[q] === b) mb = MMU[q]!;
+    }
+    if (ma >= 0 && mb >= 0) sum -= credit * Math.min(ma, mb);
+  }
+  if (sum < 0) sum = 0;
+  let es = 0;
+  if (J > 0) es = expectedShortfall(J, cp.esLevel);
+  const k = arrays.imMultiplier;
+  const esReq = Math.max(es, 0);
+  out.mm = Math.max(sum, esReq);
+  out.im = (sum > esReq ? k * sum : k * esReq) + confSum;
+  out.es = es;
+  out.nU = nU;
+}
+
+/**
+ * ES at level α over J equally likely joint losses L_j = −ES[j]: the mean of the worst m = (1 − α)·J
+ * losses, the last one counted fractionally when m is not an integer; the worst loss when m < 1.
+ */
+function expectedShortfall(J: number, alpha: number): number {
+  const m = (1 - alpha) * J;
+  const whole = Math.floor(m);
+  const keep = Math.min(whole + 1, J);
+  // Partial selection of the `keep` largest losses (insertion into a short sorted list).
+  let len = 0;
+  for (let j = 0; j < J; j++) {
+    const loss = -ES[j]!;
+    if (len < keep) {
+      let p = len++;
+      while (p > 0 && TAIL[p - 1]! < loss) {
+        TAIL[p] = TAIL[p - 1]!;
+        p--;
+      }
+      TAIL[p] = loss;
+    } else if (loss > TAIL[keep - 1]!) {
+      let p = keep - 1;
+      while (p > 0 && TAIL[p - 1]! < loss) {
+        TAIL[p] = TAIL[p - 1]!;
+        p--;
+      }
+      TAIL[p] = loss;
+    }
+  }
+  if (m < 1) return TAIL[0]!;
+  let s = 0;
+  for (let q = 0; q < whole; q++) s += TAIL[q]!;
+  const frac = m - whole;
+  if (frac > 0 && whole < J) s += frac * TAIL[whole]!;
+  return s / m;
+}
+
+/** Equity pieces in USD binary64 (everything but the exact settlement cash). */
+function equityParts(acc: CompiledAccount, arrays: RiskArrays): { equity: number; mtm: number } {
+  const uni = arrays.universe;
+  const C = arrays.cols;
+  const values = arrays.values;
+  let equity = 0;
+  let mtm = 0;
+  // Options: final sizes at value, provisional ones only when their value is negative.
+  for (let i = 0; i < acc.instr.length; i++) {
+    const k = acc.instr[i]!;
+    if (uni.kind[k] !== KIND_OPTION) continue;
+    const v = values[k * C]!;
+    const fin = acc.sizeFinal[i]! * v;
+    const prov = acc.sizeProvisional[i]! * v;
+    if (acc.sizeAll[i] !== 0 || fin !== 0) checkStatus(arrays, k);
+    mtm += fin + prov;
+    equity += fin + Math.min(prov, 0);
+  }
+  for (let q = 0; q < acc.perpInstr.length; q++) {
+    const k = acc.perpInstr[q]!;
+    checkStatus(arrays, k);
+    const u = uni.underlying[k]!;
+    // n·(price − entry) − n·(index − entryIndex), from the aggregated n, Σn·entry, Σn·index.
+    const v =
+      acc.perpSize[q]! * arrays.perpPrice[u]! -
+      acc.perpEntryNotional[q]! -
+      (acc.perpSize[q]! * arrays.perpFunding[u]! - acc.perpFundingNotional[q]!);
+    mtm += v;
+    equity += v;
+  }
+  for (let q = 0; q < acc.provPerpInstr.length; q++) {
+    const k = acc.provPerpInstr[q]!;
+    checkStatus(arrays, k);
+    const u = uni.underlying[k]!;
+    const v =
+      acc.provPerpSize[q]! * arrays.perpPrice[u]! -
+      acc.provPerpEntryNotional[q]! -
+      (acc.provPerpSize[q]! * arrays.perpFunding[u]! - acc.provPerpFundingNotional[q]!);
+    mtm += v;
+    equity += Math.min(v, 0);
+  }
+  for (const l of acc.valueLines) {
+    let price: number;
+    if (l.kind === 0) {
+      checkStatus(arrays, uni.spotIndex[l.underlying]!);
+      price = arrays.spot[l.underlying]! / arrays.stablePrice;
+    } else {
+      const st = arrays.priceStatus.get(l.priceFeed);
+      if (st) throw st;
+      const p = arrays.prices.get(l.priceFeed);
+      if (p === undefined) {
+        throw new RiskError('RISK_MISSING_FEED', {
+          field: `snapshot.prices.${l.priceFeed}`,
+          limit: 'present',
+        });
+      }
+      price = p / arrays.stablePrice;
+    }
+    const v = l.units * price;
+    mtm += v;
+    equity += v > 0 ? v * l.factor : v;
+  }
+  return { equity, mtm };
+}
+
+const ALL: ViewResult = { mm: 0, im: 0, es: 0, nU: 0 };
+const FIN: ViewResult = { mm: 0, im: 0, es: 0, nU: 0 };
+
+function worstList(arrays: RiskArrays, nU: number): WorstScenario[] {
+  const out: WorstScenario[] = [];
+  for (let q = 0; q < nU; q++) {
+    out.push({
+      underlying: arrays.params.underlyings[UIDX[q]!]!,
+      scenario: WORSTU[q]! < 0 ? 'basis' : WORSTU[q]!,
+      pnl: MINU[q]!,
+    });
+  }
+  return out;
+}
+
+/**
+ * Margin summary of a compiled account under `arrays`: equity (rounded down), IM and MM (rounded
+ * up) in micro-dollars, the worst scenarios and the raw binary64 values. Throws the
+ * {@link RiskError} of any instrument or feed the account needs that is unusable.
+ */
+export function evaluateAccount(acc: CompiledAccount, arrays: RiskArrays): MarginSummary {
+  if (acc.paramsHash !== arrays.params.hash) {
+    throw new RiskError('RISK_INVALID_PARAMS', {
+      field: 'account.paramsHash',
+      value: acc.paramsHash,
+      limit: `= ${arrays.params.hash}`,
+    });
+  }
+  evaluateView(acc, arrays, acc.sizeAll, ALL, null);
+  let binding: 'all' | 'final' = 'all';
+  let mm = ALL.mm;
+  let im = ALL.im;
+  let es = ALL.es;
+  let worst: WorstScenario[];
+  if (acc.hasProvisional) {
+    const allWorst = worstList(arrays, ALL.nU);
+    evaluateView(acc, arrays, acc.sizeFinal, FIN, null);
+    if (FIN.mm > mm) {
+      binding = 'final';
+      mm = FIN.mm;
+      es = FIN.es;
+      worst = worstList(arrays, FIN.nU);
+    } else worst = allWorst;
+    if (FIN.im > im) im = FIN.im;
+  } else worst = worstList(arrays, ALL.nU);
+  const { equity, mtm } = equityParts(acc, arrays);
+  const cash = Number(acc.cashMicro) / 1e6;
+  return {
+    equity: acc.cashMicro + usdToMicroFloor(equity, 'equity'),
+    im: usdToMicroCeil(im, 'im'),
+    mm: usdToMicroCeil(mm, 'mm'),
+    mtm: usdToMicroFloor(mtm, 'mtm'),
+    worst,
+    binding,
+    esLoss: es,
+    raw: { equity: cash + equity, im, mm, mtm, cashMicro: acc.cashMicro },
+  };
+}
+
+/**
+ * The grid stage alone (for benchmarks and the STF's scenario view): each underlying's weighted
+ * scenario P&L of all items, written into `out` (length ≥ underlyings × S, row per underlying
+ * index). Returns the number of underlyings the account holds.
+ */
+export function scenarioPnlInto(acc: CompiledAccount, arrays: RiskArrays, out: Float64Array): number {
+  const cap: Capture = { grid: new Map() };
+  evaluateView(acc, arrays, acc.sizeAll, ALL, cap);
+  const S = arrays.scenarioCount;
+  for (const [u, g] of cap.grid) out.set(g.pnl, u * S);
+  return cap.grid.size;
+}
+
+const ZERO_GREEKS: Greeks = { delta: 0, gamma: 0, vega: 0, theta: 0, rho: 0 };
+
+/**
+ * Full report: the summary plus per-position contributions (−P&L in the binding view's worst
+ * scenario of its underlying plus its static contingency; sorted descending, ties by id), Greeks
+ * per position and net per underlying (README "Greeks"), and the weighted scenario grid.
+ */
+export function reportAccount(acc: CompiledAccount, arrays: RiskArrays): MarginReport {
+  const summary = evaluateAccount(acc, arrays);
+  const cp = arrays.params;
+  const uni = arrays.universe;
+  const C = arrays.cols;
+  const S = arrays.scenarioCount;
+  const cap: Capture = { grid: new Map() };
+  const useFinal = summary.binding === 'final';
+  evaluateView(acc, arrays, useFinal ? acc.sizeFinal : acc.sizeAll, useFinal ? FIN : ALL, cap);
+  const sizes = useFinal ? acc.sizeFinal : acc.sizeAll;
+  const grid = [...cap.grid.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([u, g]) => ({ underlying: cp.underlyings[u]!, pnl: [...g.pnl], basis: g.basis }));
+
+  // Bucket values under the worst column of each underlying, for the discount attribution.
+  const bucketValue = new Map<number, { worst: number; up: number; down: number; mtm: number }>();
+  for (let i = 0; i < acc.instr.length; i++) {
+    const k = acc.instr[i]!;
+    if (uni.kind[k] !== KIND_OPTION) continue;
+    const b = uni.bucket[k]!;
+    const g = cap.grid.get(uni.underlying[k]!)!;
+    const col = g.worst < 0 ? 0 : 1 + g.worst;
+    const e = bucketValue.get(b) ?? { worst: 0, up: 0, down: 0, mtm: 0 };
+    e.worst += sizes[i]! * arrays.values[k * C + col]!;
+    e.up += sizes[i]! * arrays.values[k * C + S + 1]!;
+    e.down += sizes[i]! * arrays.values[k * C + S + 2]!;
+    e.mtm += sizes[i]! * arrays.values[k * C]!;
+    bucketValue.set(b, e);
+  }
+  // Naked shorts per (bucket, strike) and the shorts' total, for pro-rata attribution.
+  const strikeNet = new Map<string, { net: number; shorts: number }>();
+  const perpAbs = new Map<number, number>();
+  for (const p of acc.positions) {
+    if (useFinal && p.provisional) continue;
+    const k = p.instrument;
+    if (uni.kind[k] === KIND_OPTION) {
+      const key = `${uni.bucket[k]}:${uni.strike[k]}`;
+      const e = strikeNet.get(key) ?? { net: 0, shorts: 0 };
+      e.net += p.size;
+      if (p.size < 0) e.shorts -= p.size;
+      strikeNet.set(key, e);
+    } else perpAbs.set(k, (perpAbs.get(k) ?? 0) + Math.abs(p.size));
+  }
+  const netIdx = new Map<number, number>();
+  for (let i = 0; i < acc.instr.length; i++) netIdx.set(acc.instr[i]!, i);
+
+  const contributions: Contribution[] = [];
+  const positionGreeks: ({ id: string; underlying: string } & Greeks)[] = [];
+  const net = new Map<number, { delta: number; gamma: number; vega: number; theta: number; rho: number }>();
+  for (const p of acc.positions) {
+    const k = p.instrument;
+    const u = uni.underlying[k]!;
+    const uName = cp.underlyings[u]!;
+    const active = !(useFinal && p.provisional);
+    const g = cap.grid.get(u);
+    const spot = arrays.spot[u]!;
+    let contribution = 0;
+    let greeks: Greeks = ZERO_GREEKS;
+    const kind = uni.kind[k]!;
+    if (kind === KIND_OPTION) {
+      const b = uni.bucket[k]!;
+      const bv = bucketValue.get(b)!;
+      const row = k * C;
+      if (active && g) {
+        if (g.worst >= 0) {
+          const w = cp.scenarioWeight[g.worst]!;
+          const c = bv.worst > 0 ? arrays.bucketDiscount[b]! : 1;
+          contribution = -w * (c * p.size * arrays.values[row + 1 + g.worst]! - p.size * arrays.values[row]!);
+        } else {
+          const dUp = bv.up - bv.mtm;
+          const dDown = bv.down - bv.mtm;
+          if (Math.min(dUp, dDown) < 0) {
+            const col = dUp < dDown ? S + 1 : S + 2;
+            contribution =
+              -(p.size * (arrays.values[row + col]! - arrays.values[row]!)) * arrays.bucketBasisFactor[b]!;
+          }
+        }
+        const sn = strikeNet.get(`${b}:${uni.strike[k]}`)!;
+        if (p.size < 0 && sn.net < 0 && sn.shorts > 0)
+          contribution += (-sn.net * cp.optionPct * spot * -p.size) / sn.shorts;
+      }
+      const vol = arrays.vol[k]!;
+      const t = arrays.bucketTime[b]!;
+      const rate = cp.discountMtm ? arrays.bucketRate[b]! : 0;
+      const x = greeksBlack76(
+        {
+          forward: arrays.bucketForward[b]!,
+          strike: uni.strike[k]!,
+          vol,
+          timeYears: t,
+          discount: arrays.bucketMtmDiscount[b]!,
+        },
+        rate,
+      );
+      // Spot Greeks: ∂F/∂S = F_variable/S (Derive's forward portions).
+      const dfds = arrays.bucketForwardVariable[b]! / spot;
+      const call = uni.isCall[k] === 1;
+      greeks = {
+        delta: p.size * (call ? x.callDelta : x.putDelta) * dfds,
+        gamma: p.size * x.gamma * dfds * dfds,
+        vega: p.size * x.vega,
+        theta: p.size * (call ? x.callTheta : x.putTheta),
+        rho: p.size * (call ? x.callRho : x.putRho),
+      };
+    } else {
+      const row = k * C;
+      if (active && g) {
+        if (g.worst >= 0)
+          contribution = -cp.scenarioWeight[g.worst]! * p.size * arrays.values[row + 1 + g.worst]!;
+        const abs = Math.abs(p.size);
+        const totalAbs = perpAbs.get(k) ?? 0;
+        const i = netIdx.get(k)!;
+        const pct = kind === KIND_PERP ? cp.perpPct : cp.basePct;
+        if (totalAbs > 0) contribution += (Math.abs(sizes[i]!) * pct * spot * abs) / totalAbs;
+      }
+      greeks = {
+        ...ZERO_GREEKS,
+        delta: kind === KIND_PERP ? (p.size * arrays.perpPrice[u]!) / spot : p.size / arrays.stablePrice,
+      };
+    }
+    if (active) contributions.push({ id: p.id, underlying: uName, contribution });
+    positionGreeks.push({ id: p.id, underlying: uName, ...greeks });
+    if (active) {
+      const e = net.get(u) ?? { delta: 0, gamma: 0, vega: 0, theta: 0, rho: 0 };
+      e.delta += greeks.delta;
+      e.gamma += greeks.gamma;
+      e.vega += greeks.vega;
+      e.theta += greeks.theta;
+      e.rho += greeks.rho;
+      net.set(u, e);
+    }
+  }
+  contributions.sort((a, b) => b.contribution - a.contribution || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const netGreeks = [...net.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([u, g]) => ({ underlying: cp.underlyings[u]!, ...g }));
+  return { ...summary, contributions, positionGreeks, netGreeks, grid };
+}
+
+/**
+ * One-shot margin of a portfolio under `arrays` (compiles it against `arrays.universe`): the
+ * function the STF calls for a what-if or a single account. Same arithmetic as the engine.
+ */
+export function marginAccount(portfolio: Portfolio, arrays: RiskArrays): MarginSummary {
+  return evaluateAccount(compileAccount(portfolio, arrays.universe, arrays.params), arrays);
+}
+
+/** One-shot full report of a portfolio under `arrays` (see {@link reportAccount}). */
+export function marginReport(portfolio: Portfolio, arrays: RiskArrays): MarginReport {
+  return reportAccount(compileAccount(portfolio, arrays.universe, arrays.params), arrays);
+}
