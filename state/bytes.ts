@@ -130,7 +130,7 @@ export function readU16(b: Uint8Array, offset: number): number {
 export function prefixUpperBound(prefix: Uint8Array): Uint8Array | undefined {
   for (let i = prefix.length - 1; i >= 0; i--) {
     if (prefix[i]! !== 0xff) {
-      const out = prefix.slice(0, i + 1);
+      const out = new Uint8Array(prefix.subarray(0, i + 1));
       out[i] = prefix[i]! + 1;
       return out;
     }

@@ -301,7 +301,7 @@ export class HubStore {
 
   /** Hash of the last committed block (empty before the first commit). */
   get lastBlockHash(): Uint8Array {
-    return this.meta?.blockHash.slice() ?? new Uint8Array(0);
+    return new Uint8Array(this.meta?.blockHash ?? 0);
   }
 
   /** Number of keys in the committed state. */
@@ -344,7 +344,7 @@ export class HubStore {
     for (const [k, v] of changes) {
       // Validates lowercase hex (one spelling per key).
       hexToBytes(k, 'changes key');
-      out.push([k, v === null ? null : v.slice()]);
+      out.push([k, v === null ? null : new Uint8Array(v)]);
     }
     return out;
   }
@@ -463,7 +463,7 @@ export class HubStore {
         }
       }
       for (const [k, v] of input.extra ?? []) ops.push({ type: 'put', key: extraKey(k), value: v });
-      const meta: Meta = { height: h, root: pending.root.slice(), blockHash: input.blockHash.slice() };
+      const meta: Meta = { height: h, root: pending.root.slice(), blockHash: new Uint8Array(input.blockHash) };
       ops.push({ type: 'put', key: metaKey(), value: encodeMeta(meta) });
       try {
         await this.kv.write(ops, { sync: true });
@@ -614,7 +614,7 @@ export class HubStore {
     const h = height ?? this.height;
     const ref = await this.rootRefAt(h);
     const r = await this.reader.lookup(ref, hashKey(key));
-    return { height: h, root: ref.hash.slice(), key: key.slice(), value: r.value, proof: r.proof };
+    return { height: h, root: ref.hash.slice(), key: new Uint8Array(key), value: r.value, proof: r.proof };
   }
 
   /** The node's record `key` written through `extra`, or undefined. */

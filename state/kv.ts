@@ -102,7 +102,7 @@ export class MemoryKv implements KvStore {
       const h = bytesToHex(op.key);
       if (op.type === 'put') {
         if (!this.map.has(h)) this.order.insert(h);
-        this.map.set(h, [op.key.slice(), op.value.slice()]);
+        this.map.set(h, [new Uint8Array(op.key), new Uint8Array(op.value)]);
       } else if (this.map.delete(h)) {
         this.order.delete(h);
       }

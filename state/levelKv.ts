@@ -20,6 +20,12 @@ export interface LevelKvOpts {
 
 type Db = Level<Uint8Array, Uint8Array>;
 
+// classic-level hands out Buffers; the interface promises plain Uint8Arrays (Buffer#slice is a
+// view, not a copy, and Buffers compare unequal to Uint8Arrays in deep-equality tests).
+function plain(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** {@link KvStore} over a LevelDB directory. */
 export class LevelKv implements KvStore {
   private closed = false;
@@ -52,14 +58,15 @@ export class LevelKv implements KvStore {
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     this.check();
-    return (await this.db.get(key)) ?? undefined;
+    const v = await this.db.get(key);
+    return v === undefined ? undefined : plain(v);
   }
 
   async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
     this.check();
     if (keys.length === 0) return [];
     const vs = await this.db.getMany(keys as Uint8Array[]);
-    return vs.map((v) => v ?? undefined);
+    return vs.map((v) => (v === undefined ? undefined : plain(v)));
   }
 
   async write(ops: readonly KvOp[], opts: KvWriteOpts = {}): Promise<void> {
@@ -88,7 +95,7 @@ export class LevelKv implements KvStore {
       for (;;) {
         const entries = await it.nextv(1024);
         if (entries.length === 0) break;
-        for (const e of entries) yield e;
+        for (const [k, v] of entries) yield [plain(k), plain(v)];
       }
     } finally {
       await it.close();

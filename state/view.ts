@@ -105,7 +105,7 @@ export class OverlayView implements StateView {
     const k = hexOf(key);
     this.record(k);
     if (!this.writes.has(k)) this.written.insert(k);
-    this.writes.set(k, value.slice());
+    this.writes.set(k, new Uint8Array(value));
   }
 
   delete(key: Uint8Array): void {
