@@ -16,6 +16,7 @@ import {
   MerkleTreeHook__factory,
   ProtocolFee__factory,
   StaticMerkleRootMultisigIsmFactory__factory,
+  StaticMessageIdMultisigIsm__factory,
   StaticMessageIdMultisigIsmFactory__factory,
   TestRecipient__factory,
   ValidatorAnnounce__factory,
@@ -80,6 +81,8 @@ export const merkleTreeHookAbi = MerkleTreeHook__factory.abi;
 export const validatorAnnounceAbi = ValidatorAnnounce__factory.abi;
 /** `TestRecipient__factory.abi`. */
 export const testRecipientAbi = TestRecipient__factory.abi;
+/** ABI of a static multisig ISM (`verify`, `validatorsAndThreshold`, `moduleType`; same for both types). */
+export const staticMultisigIsmAbi = StaticMessageIdMultisigIsm__factory.abi;
 /** ABI shared by both static multisig ISM factories (`deploy`, `getAddress`). */
 export const staticMultisigIsmFactoryAbi = StaticMessageIdMultisigIsmFactory__factory.abi;
 
