@@ -301,7 +301,7 @@ export class HubStore {
 
   /** Hash of the last committed block (empty before the first commit). */
   get lastBlockHash(): Uint8Array {
-    return new Uint8Array(this.meta?.blockHash ?? 0);
+    return this.meta === undefined ? new Uint8Array(0) : new Uint8Array(this.meta.blockHash);
   }
 
   /** Number of keys in the committed state. */
@@ -463,7 +463,11 @@ export class HubStore {
         }
       }
       for (const [k, v] of input.extra ?? []) ops.push({ type: 'put', key: extraKey(k), value: v });
-      const meta: Meta = { height: h, root: pending.root.slice(), blockHash: new Uint8Array(input.blockHash) };
+      const meta: Meta = {
+        height: h,
+        root: pending.root.slice(),
+        blockHash: new Uint8Array(input.blockHash),
+      };
       ops.push({ type: 'put', key: metaKey(), value: encodeMeta(meta) });
       try {
         await this.kv.write(ops, { sync: true });
