@@ -6,3 +6,4 @@ export * from './anvil.ts';
 export * from './clients.ts';
 export * from './deployHyperlane.ts';
 export * from './deployUnimargin.ts';
+export * from './startEvmChain.ts';
