@@ -128,7 +128,9 @@ contract MarginVault is HubClient, ReentrancyGuard {
 
     // ============ Hub messages ============
 
-    /// @notice What a release of `amount` of `token` would do now: 0 = executes, otherwise the ACK detail.
+    /// @notice What a release of `amount` of `token` would do now: empty = executes, otherwise the ACK
+    ///         detail (ReleaseCapExceeded, TransferFailed for a token without code or `balanceOf`,
+    ///         InsufficientVaultBalance). Reverts InsufficientGasForSettlement when `balanceOf` ran out of gas.
     function canRelease(address token, uint256 amount) public view returns (bytes memory failure) {
         uint256 cap = tokenConfig[token].releaseCapPerHour;
         uint256 window = block.timestamp / 3600;
@@ -139,9 +141,15 @@ contract MarginVault is HubClient, ReentrancyGuard {
         if (token.code.length == 0) {
             return abi.encodeWithSelector(TransferFailed.selector, token, address(0), amount, bytes(""));
         }
-        // a plain call: if it fails (or runs out of gas) the whole delivery reverts and is retried,
-        // rather than a relayer's gas choice turning into a false InsufficientVaultBalance
-        uint256 balance = IERC20(token).balanceOf(address(this));
+        uint256 gasBefore = gasleft();
+        (bool ok, bytes memory ret) = token.staticcall(abi.encodeCall(IERC20.balanceOf, (address(this))));
+        // out of gas chosen by the relayer is not a business outcome (see _handleOutbound)
+        if (!ok && gasleft() <= gasBefore / 63) revert InsufficientGasForSettlement(gasBefore);
+        if (!ok || ret.length < 32) {
+            // not an ERC20 (no balanceOf): a business failure, answered rather than stuck forever
+            return abi.encodeWithSelector(TransferFailed.selector, token, address(0), amount, ret);
+        }
+        uint256 balance = abi.decode(ret, (uint256));
         if (balance < amount) {
             return abi.encodeWithSelector(InsufficientVaultBalance.selector, token, amount, balance);
         }

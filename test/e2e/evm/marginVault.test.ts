@@ -317,6 +317,35 @@ describe('RELEASE through Mailbox.process with the hub MessageId ISM', () => {
     expect(await statusOf(sid)).toBe(2);
   });
 
+  it('a RELEASE naming something that is not a token is ACKed failed, not stuck', async () => {
+    const noCode: Address = '0x000000000000000000000000000000000000dEaD';
+    const unconfigured: Address = '0x000000000000000000000000000000000000bEEF';
+    // a token never configured has cap 0; give the other two an unlimited cap to reach the token checks
+    await ownerWrite('setTokenConfig', [noCode, false, 2n ** 256n - 1n]);
+    await ownerWrite('setTokenConfig', [world.core.mailbox, false, 2n ** 256n - 1n]);
+    const cases: [string, Address, string][] = [
+      ['unconfigured (cap 0)', unconfigured, 'ReleaseCapExceeded'],
+      ['no code', noCode, 'TransferFailed'],
+      ['a contract without balanceOf', world.core.mailbox, 'TransferFailed'],
+    ];
+    for (const [name, token, errorName] of cases) {
+      const sid = newSid();
+      const { receipt } = await world.hub.deliver(vault, {
+        kind: 'RELEASE',
+        settlementId: sid,
+        token,
+        recipient: freshRecipient(),
+        amount: 1n,
+        toMarket: false,
+      });
+      expect(receipt.status, name).toBe('success');
+      const [ack] = dispatchedIn(receipt);
+      expect(ack?.payload, name).toMatchObject({ kind: 'ACK', settlementId: sid, status: 'FAILED' });
+      const detail = decodeDetail(marginVaultAbi, ack?.payload.kind === 'ACK' ? ack.payload.detail : '0x');
+      expect(detail.errorName, name).toBe(errorName);
+    }
+  });
+
   it('per-hour release cap: over the remaining cap fails, the next hour window allows it', async () => {
     const cap = 1000n * 10n ** 6n;
     await ownerWrite('setTokenConfig', [usdc, true, cap]);
