@@ -16,7 +16,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, normalize } from 'node:path';
+import { join, normalize, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import solc from 'solc';
 import {
   computeSourceHash,
@@ -234,7 +235,7 @@ export function readRecordedHash(): string | undefined {
   return /contractsSourceHash = '([0-9a-f]{64})'/.exec(readFileSync(meta, 'utf8'))?.[1];
 }
 
-if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   if (process.argv.includes('--check')) {
     const want = computeSourceHash();
     const got = readRecordedHash();
