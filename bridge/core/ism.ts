@@ -39,11 +39,11 @@ import {
   toBytes32,
   writeU32,
 } from './bytes.ts';
-import { type Checkpoint, checkpointDigestBytes } from './checkpoint.ts';
+import { type Checkpoint, checkpointDigestBytes, checkpointDigestFromParts } from './checkpoint.ts';
 import { RECOVER_ERROR_TEXT, type RecoverErrorCode, recoverSignerRaw } from './ecdsa.ts';
 import { BridgeError } from './errors.ts';
 import { branchRootBytes } from './merkle.ts';
-import { MESSAGE_BODY_OFFSET } from './message.ts';
+import { isPreparedMessage, MESSAGE_BODY_OFFSET, type PreparedMessage } from './message.ts';
 import {
   MERKLE_ROOT_METADATA_HEADER_BYTES,
   MERKLE_ROOT_SIGNED_INDEX_OFFSET,
@@ -349,20 +349,46 @@ function findSignedOrigin(
   validators: readonly Hex[],
   message: Uint8Array,
   origin: number,
-  checkpointFor: (origin: number, messageId: Uint8Array) => Checkpoint,
+  idBytes: Uint8Array,
+  digestFor: (origin: number, messageId: Uint8Array) => Uint8Array,
   firstSig: Uint8Array,
   knownOrigins: readonly number[] | undefined,
 ): number | undefined {
   if (knownOrigins === undefined) return undefined;
-  const id = messageIdOf(message);
   for (const d of knownOrigins) {
     if (d === origin || !Number.isInteger(d) || d < 0 || d > 0xffffffff) continue;
-    for (const candidateId of [id, messageIdOf(withOrigin(message, d))]) {
-      const r = recoverSignerRaw(checkpointDigestBytes(checkpointFor(d, candidateId)), firstSig);
+    for (const candidateId of [idBytes, messageIdOf(withOrigin(message, d))]) {
+      const r = recoverSignerRaw(digestFor(d, candidateId), firstSig);
       if (typeof r !== 'string' && validators.includes(bytesToHex(r))) return d;
     }
   }
   return undefined;
+}
+
+// The message bytes, origin and id, from raw bytes or a PreparedMessage (whose id is reused).
+function messageParts(
+  message: BytesLike | PreparedMessage,
+): { msg: Uint8Array; origin: number; idBytes: Uint8Array } | BridgeError {
+  if (isPreparedMessage(message))
+    return { msg: message.bytes, origin: message.origin, idBytes: message.idBytes };
+  if (!(message instanceof Uint8Array) && typeof message !== 'string') {
+    return new BridgeError(
+      'BRIDGE_INVALID_FIELD',
+      'message must be bytes, hex or a PreparedMessage from prepareMessage',
+      {
+        field: 'message',
+      },
+    );
+  }
+  let msg: Uint8Array;
+  try {
+    msg = toBytes(message, 'message');
+  } catch (e) {
+    if (e instanceof BridgeError) return e;
+    throw e;
+  }
+  if (msg.length < MESSAGE_BODY_OFFSET) return messageTooShort(msg);
+  return { msg, origin: readU32(msg, 5), idBytes: messageIdOf(msg) };
 }
 
 function validateOrFail(config: MultisigConfig): Hex[] | BridgeError {
@@ -414,23 +440,23 @@ function wrongOrigin(origin: number, signedOrigin: number): BridgeError {
  * See the module comment for the error codes.
  */
 export function verifyMessageIdMultisig(
-  message: BytesLike,
+  message: BytesLike | PreparedMessage,
   metadata: BytesLike,
   config: MultisigConfig,
   opts: VerifyIsmOpts = {},
 ): IsmVerifyResult {
   const validators = validateOrFail(config);
   if (validators instanceof BridgeError) return { ok: false, error: validators };
-  let msg: Uint8Array;
+  const parts = messageParts(message);
+  if (parts instanceof BridgeError) return { ok: false, error: parts };
+  const { msg, origin, idBytes } = parts;
   let m: Uint8Array;
   try {
-    msg = toBytes(message, 'message');
     m = toBytes(metadata, 'metadata');
   } catch (e) {
     if (e instanceof BridgeError) return { ok: false, error: e };
     throw e;
   }
-  if (msg.length < MESSAGE_BODY_OFFSET) return { ok: false, error: messageTooShort(msg) };
   const areaError = checkSignatureArea(
     'MessageIdMultisig',
     m,
@@ -439,36 +465,38 @@ export function verifyMessageIdMultisig(
   );
   if (areaError) return { ok: false, error: areaError };
 
-  const origin = readU32(msg, 5);
-  const idBytes = messageIdOf(msg);
-  const hook = bytesToHex(m.subarray(0, 32));
-  const root = bytesToHex(m.subarray(32, 64));
+  const hookBytes = m.subarray(0, 32);
+  const rootBytes = m.subarray(32, 64);
   const index = readU32(m, 64);
-  const checkpointFor = (o: number, id: Uint8Array): Checkpoint => ({
-    origin: o,
-    merkleTreeHook: hook,
-    root,
-    index,
-    messageId: bytesToHex(id),
-  });
-  const checkpoint = checkpointFor(origin, idBytes);
+  const digestFor = (o: number, id: Uint8Array) =>
+    checkpointDigestFromParts(o, hookBytes, rootBytes, index, id);
   const sigAt = (i: number) =>
     m.subarray(
       MESSAGE_ID_METADATA_HEADER_BYTES + SIGNATURE_BYTES * i,
       MESSAGE_ID_METADATA_HEADER_BYTES + SIGNATURE_BYTES * (i + 1),
     );
-  const r = walk(validators, config.threshold, checkpointDigestBytes(checkpoint), sigAt);
+  const r = walk(validators, config.threshold, digestFor(origin, idBytes), sigAt);
+  const hook = bytesToHex(hookBytes);
+  const id = bytesToHex(idBytes);
   if ('signers' in r) {
     const hookError = pinnedHookError(hook, opts.pinnedMerkleTreeHook);
     if (hookError) return { ok: false, error: hookError };
-    return { ok: true, messageId: checkpoint.messageId, checkpoint, signers: r.signers };
+    const checkpoint: Checkpoint = {
+      origin,
+      merkleTreeHook: hook,
+      root: bytesToHex(rootBytes),
+      index,
+      messageId: id,
+    };
+    return { ok: true, messageId: id, checkpoint, signers: r.signers };
   }
   if (r.kind === 'unknown' && !r.digestConfirmed) {
     const signedOrigin = findSignedOrigin(
       validators,
       msg,
       origin,
-      checkpointFor,
+      idBytes,
+      digestFor,
       sigAt(0),
       opts.knownOrigins,
     );
@@ -477,9 +505,9 @@ export function verifyMessageIdMultisig(
       ok: false,
       error: new BridgeError(
         'BRIDGE_ISM_MESSAGE_MISMATCH',
-        `no signature recovers to a validator: they did not sign message ${checkpoint.messageId} at index ${index} ` +
-          `under root ${root} for origin ${origin} (body, sender, nonce or checkpoint changed)`,
-        { field: 'message', value: checkpoint.messageId, signatureIndex: r.index, signer: r.signer },
+        `no signature recovers to a validator: they did not sign message ${id} at index ${index} ` +
+          `under root ${bytesToHex(rootBytes)} for origin ${origin} (body, sender, nonce or checkpoint changed)`,
+        { field: 'message', value: id, signatureIndex: r.index, signer: r.signer },
       ),
     };
   }
@@ -494,23 +522,23 @@ export function verifyMessageIdMultisig(
  * comment for the error codes.
  */
 export function verifyMerkleRootMultisig(
-  message: BytesLike,
+  message: BytesLike | PreparedMessage,
   metadata: BytesLike,
   config: MultisigConfig,
   opts: VerifyIsmOpts = {},
 ): IsmVerifyResult {
   const validators = validateOrFail(config);
   if (validators instanceof BridgeError) return { ok: false, error: validators };
-  let msg: Uint8Array;
+  const parts = messageParts(message);
+  if (parts instanceof BridgeError) return { ok: false, error: parts };
+  const { msg, origin, idBytes } = parts;
   let m: Uint8Array;
   try {
-    msg = toBytes(message, 'message');
     m = toBytes(metadata, 'metadata');
   } catch (e) {
     if (e instanceof BridgeError) return { ok: false, error: e };
     throw e;
   }
-  if (msg.length < MESSAGE_BODY_OFFSET) return { ok: false, error: messageTooShort(msg) };
   if (m.length < MERKLE_ROOT_METADATA_HEADER_BYTES) {
     return {
       ok: false,
@@ -543,31 +571,39 @@ export function verifyMerkleRootMultisig(
   );
   if (areaError) return { ok: false, error: areaError };
 
-  const origin = readU32(msg, 5);
-  const idBytes = messageIdOf(msg);
-  const hook = bytesToHex(m.subarray(0, 32));
+  const hookBytes = m.subarray(0, 32);
   const signedMessageIdBytes = m.subarray(36, 68);
-  const signedMessageId = bytesToHex(signedMessageIdBytes);
   const proof = m.subarray(68, MERKLE_ROOT_SIGNED_INDEX_OFFSET);
-  const checkpointFor = (o: number, id: Uint8Array): Checkpoint => ({
-    origin: o,
-    merkleTreeHook: hook,
-    root: bytesToHex(branchRootBytes(id, proof, messageIndex)),
-    index: signedIndex,
-    // At messageIndex == signedIndex the signed leaf is the message itself; otherwise it is fixed.
-    messageId: signedMessageId,
-  });
-  const checkpoint = checkpointFor(origin, idBytes);
+  const rootBytes = branchRootBytes(idBytes, proof, messageIndex);
+  // The signed leaf is fixed by the metadata; only the root depends on the message id.
+  const digestFor = (o: number, id: Uint8Array) =>
+    checkpointDigestFromParts(
+      o,
+      hookBytes,
+      id === idBytes ? rootBytes : branchRootBytes(id, proof, messageIndex),
+      signedIndex,
+      signedMessageIdBytes,
+    );
   const sigAt = (i: number) =>
     m.subarray(
       MERKLE_ROOT_METADATA_HEADER_BYTES + SIGNATURE_BYTES * i,
       MERKLE_ROOT_METADATA_HEADER_BYTES + SIGNATURE_BYTES * (i + 1),
     );
-  const r = walk(validators, config.threshold, checkpointDigestBytes(checkpoint), sigAt);
+  const r = walk(validators, config.threshold, digestFor(origin, idBytes), sigAt);
   const id = bytesToHex(idBytes);
+  const hook = bytesToHex(hookBytes);
+  const signedMessageId = bytesToHex(signedMessageIdBytes);
+  const root = bytesToHex(rootBytes);
   if ('signers' in r) {
     const hookError = pinnedHookError(hook, opts.pinnedMerkleTreeHook);
     if (hookError) return { ok: false, error: hookError };
+    const checkpoint: Checkpoint = {
+      origin,
+      merkleTreeHook: hook,
+      root,
+      index: signedIndex,
+      messageId: signedMessageId,
+    };
     return { ok: true, messageId: id, checkpoint, signers: r.signers };
   }
   if (r.kind === 'unknown' && !r.digestConfirmed) {
@@ -575,7 +611,8 @@ export function verifyMerkleRootMultisig(
       validators,
       msg,
       origin,
-      checkpointFor,
+      idBytes,
+      digestFor,
       sigAt(0),
       opts.knownOrigins,
     );
@@ -594,9 +631,9 @@ export function verifyMerkleRootMultisig(
       ok: false,
       error: new BridgeError(
         'BRIDGE_ISM_PROOF_MISMATCH',
-        `no signature recovers to a validator: root ${checkpoint.root} from message ${id} and the proof at index ` +
+        `no signature recovers to a validator: root ${root} from message ${id} and the proof at index ` +
           `${messageIndex} is not the root signed at index ${signedIndex} (corrupted proof or changed message)`,
-        { field: 'metadata.proof', value: checkpoint.root, signatureIndex: r.index, signer: r.signer },
+        { field: 'metadata.proof', value: root, signatureIndex: r.index, signer: r.signer },
       ),
     };
   }
@@ -609,7 +646,7 @@ export function verifyMerkleRootMultisig(
  * (`BRIDGE_ISM_TYPE_UNKNOWN` for an unknown type).
  */
 export function verifyIsm(
-  message: BytesLike,
+  message: BytesLike | PreparedMessage,
   metadata: BytesLike,
   config: MultisigIsmConfig,
   opts: VerifyIsmOpts = {},

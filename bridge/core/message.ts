@@ -170,3 +170,38 @@ export function messageOrigin(message: Uint8Array): number {
   }
   return readU32(message, 5);
 }
+
+/**
+ * A decoded message with its id, made once by {@link prepareMessage} and passed to the ISM
+ * verifiers so the id (one keccak of the whole message) is not computed twice. `bytes` is a
+ * private copy taken when it was prepared, so `id` always matches it.
+ */
+export interface PreparedMessage extends HyperlaneMessage {
+  /** The packed message (a copy made by prepareMessage). */
+  readonly bytes: Uint8Array;
+  /** keccak256(bytes), lowercase hex: the replay key. */
+  readonly id: Hex;
+  /** {@link PreparedMessage.id} as bytes. */
+  readonly idBytes: Uint8Array;
+}
+
+// Only objects made here are trusted to carry a matching id.
+const PREPARED = new WeakSet<object>();
+
+/**
+ * Decodes a message (same checks and errors as {@link decodeMessage}) and computes its id once.
+ * The result is frozen; the verifiers accept it in place of the raw bytes.
+ */
+export function prepareMessage(message: BytesLike, opts: DecodeMessageOpts = {}): PreparedMessage {
+  const bytes = toBytes(message, 'message').slice();
+  const decoded = decodeMessage(bytes, opts);
+  const idBytes = keccak256(bytes);
+  const prepared: PreparedMessage = Object.freeze({ ...decoded, bytes, id: bytesToHex(idBytes), idBytes });
+  PREPARED.add(prepared);
+  return prepared;
+}
+
+/** True when `x` was made by {@link prepareMessage} (a look-alike object is not trusted). */
+export function isPreparedMessage(x: unknown): x is PreparedMessage {
+  return typeof x === 'object' && x !== null && PREPARED.has(x);
+}

@@ -13,6 +13,8 @@ import {
   type IsmVerifyResult,
   messageId,
   orderSignatures,
+  type PreparedMessage,
+  prepareMessage,
   verifyCheckpoint,
   verifyIsm,
   verifyMerkleRootMultisig,
@@ -314,7 +316,7 @@ beforeAll(async () => {
   );
 });
 
-function run(c: Case): IsmVerifyResult {
+function run(c: Case & { readonly message: Uint8Array | PreparedMessage }): IsmVerifyResult {
   return verifyIsm(
     c.message,
     c.metadata,
@@ -385,6 +387,20 @@ describe('ISM verification table', () => {
     const c2 = cases[0]!;
     const r2 = verifyMessageIdMultisig(c2.message, c2.metadata, { validators: VALIDATORS, threshold: 2 });
     expect(r2.ok && r2.checkpoint).toEqual(checkpointAt(world, 2));
+  });
+
+  it('a PreparedMessage gives the same verdicts; a look-alike object is refused', () => {
+    for (const c of cases) {
+      if (c.message.length < 77) continue;
+      const prepared = prepareMessage(c.message, { version: null });
+      const a = run(c);
+      const b = run({ ...c, message: prepared as never });
+      expect(b.ok ? null : b.error.code, c.name).toBe(a.ok ? null : a.error.code);
+    }
+    const c = cases[0]!;
+    const forged = { ...prepareMessage(c.message), idBytes: new Uint8Array(32) };
+    const r = verifyIsm(forged as never, c.metadata, { type: c.ism, validators: VALIDATORS, threshold: 2 });
+    expect(!r.ok && r.error.code).toBe('BRIDGE_INVALID_FIELD');
   });
 
   it('unknown ISM type', () => {

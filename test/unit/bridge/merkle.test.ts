@@ -55,10 +55,10 @@ function code(f: () => unknown): string | undefined {
 }
 
 describe('incremental merkle tree', () => {
-  it('roots, historical roots and every proof match a naive full tree (counts 1..70)', () => {
+  it('roots, historical roots and every proof match a naive full tree (counts 1..48)', () => {
     const t = new IncrementalMerkleTree();
     const leaves: Hex[] = [];
-    for (let n = 1; n <= 70; n++) {
+    for (let n = 1; n <= 48; n++) {
       leaves.push(leafOf(n));
       expect(t.insert(leafOf(n))).toBe(n - 1);
       const ref = naive(leaves);
