@@ -15,6 +15,7 @@ import {
   toChecksumAddress,
   toHex,
 } from '../chain/index.ts';
+import { proofToHex } from '../state/index.ts';
 import { b64, cometBlock, cometTxResult } from './comet.ts';
 import { fromHex, type HubNode } from './deps.ts';
 
@@ -131,7 +132,7 @@ export function registerRest(app: FastifyInstance, node: HubNode): void {
         height: h.toString(),
         root: toHex(p.root),
         value: p.value === undefined ? null : toHex(p.value),
-        proof: toHex(p.proof),
+        proof: proofToHex(p.proof),
         // The block whose header carries this root (CometBFT convention: header H+1).
         header_height: (h + 1n).toString(),
       };

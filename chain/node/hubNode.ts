@@ -6,6 +6,7 @@
 import { createHash, createPublicKey, sign as edSign, verify as edVerify } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import type { HubStore as NodeStore } from '../../state/index.ts';
 import { getAccount } from '../accounts.ts';
 import { blockHash, dataHash, resultsHash } from '../block.ts';
 import {
@@ -27,7 +28,6 @@ import { type DecodedTx, decodeTx, signDocDigest } from '../tx.ts';
 import type { SequencerKey } from './home.ts';
 import { DEFAULT_MEMPOOL_OPTS, Mempool, type MempoolOpts } from './mempool.ts';
 import { SigPool } from './sigPool.ts';
-import type { NodeStore } from './store.ts';
 
 /** Node records kept beside state in the block batch. */
 const NODE_LAST = new TextEncoder().encode('node/last');

@@ -39,7 +39,7 @@ export class SigPool {
     }
     this.inline = undefined;
     for (let i = 0; i < n; i++) {
-      const w = new Worker(new URL('./sigWorker.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+      const w = new Worker(new URL('./sigWorker.mjs', import.meta.url));
       w.on('message', (m: { id: number; ok: Uint8Array }) => {
         const done = this.inflight.get(m.id);
         this.inflight.delete(m.id);
