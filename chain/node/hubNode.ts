@@ -215,7 +215,7 @@ export class HubNode extends EventEmitter {
   start(): void {
     this.running = true;
     if (this.opts.follow !== undefined) {
-      void this.followLoop(this.opts.follow);
+      this.producing = this.followLoop(this.opts.follow);
       return;
     }
     if (this.opts.sequencerKey === undefined) throw new Error('no sequencer key and no --follow URL');
