@@ -232,7 +232,7 @@ export function buildContracts(opts: { log?: (line: string) => void } = {}): {
 export function readRecordedHash(): string | undefined {
   const meta = join(generatedDir, 'meta.ts');
   if (!existsSync(meta)) return undefined;
-  return /contractsSourceHash = '([0-9a-f]{64})'/.exec(readFileSync(meta, 'utf8'))?.[1];
+  return /^\/\/ sourceHash: ([0-9a-f]{64})$/m.exec(readFileSync(meta, 'utf8'))?.[1];
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
