@@ -56,7 +56,8 @@ export function stateKey(key: Uint8Array): Uint8Array {
 export function treeChunkKey(height: number, chunk: number): Uint8Array {
   const out = new Uint8Array(13);
   out[0] = KEY_PREFIX.TREE;
-  writeU64(out, 1, BigInt(height));
+  writeU32(out, 1, Math.floor(height / 0x100000000));
+  writeU32(out, 5, height >>> 0);
   writeU32(out, 9, chunk);
   return out;
 }

@@ -17,13 +17,12 @@ import { treeChunkKey } from './keys.ts';
 import type { KvStore } from './kv.ts';
 import { EMPTY_HASH } from './proof.ts';
 import {
+  CHUNK_FORMAT,
   chunkOf,
   chunkRecord,
   decodeRecord,
   EMPTY_REF,
-  encodeChunk,
-  encodeInternalRecord,
-  encodeLeafRecord,
+  INTERNAL_RECORD_BYTES,
   isEmptyRef,
   type NodeRef,
   RECORDS_PER_CHUNK,
@@ -415,41 +414,63 @@ export class SparseMerkleTree {
       });
     }
     const pool = this.pool;
+    const ch = u.changes;
     const chunks: [Uint8Array, Uint8Array][] = [];
-    let batch: Uint8Array[] = [];
-    const hashAt = (id: number): Uint8Array => pool.hashes.subarray(id * 32, id * 32 + 32);
-    for (let j = 0; j < u.created.length; j++) {
+    const n = u.created.length;
+    // Locations first: a node's children are created before it, so they are assigned in time.
+    for (let j = 0; j < n; j++) {
       const id = u.created[j]!;
       pool.locH[id] = height;
       pool.locI[id] = j;
-      const ci = u.createdChange[j]!;
-      let rec: Uint8Array;
-      if (ci >= 0) {
-        const ch = u.changes;
-        rec = encodeLeafRecord(
-          ch.keyHashes.subarray(ci * 32, ci * 32 + 32),
-          ch.valueHashes.subarray(ci * 32, ci * 32 + 32),
-          ch.values[ci]!,
-        );
-      } else {
-        const l = pool.left[id]!;
-        const r = pool.right[id]!;
-        rec = encodeInternalRecord(
-          hashAt(l),
-          l === EMPTY ? 0 : pool.locH[l]!,
-          l === EMPTY ? 0 : pool.locI[l]!,
-          hashAt(r),
-          r === EMPTY ? 0 : pool.locH[r]!,
-          r === EMPTY ? 0 : pool.locI[r]!,
-        );
-      }
-      batch.push(rec);
-      if (batch.length === RECORDS_PER_CHUNK) {
-        chunks.push([treeChunkKey(height, chunks.length), encodeChunk(batch)]);
-        batch = [];
-      }
     }
-    if (batch.length > 0) chunks.push([treeChunkKey(height, chunks.length), encodeChunk(batch)]);
+    // Each chunk is written in place (no per-record arrays): see treeStore.ts for the layout.
+    for (let c0 = 0, chunk = 0; c0 < n; c0 += RECORDS_PER_CHUNK, chunk++) {
+      const c1 = Math.min(n, c0 + RECORDS_PER_CHUNK);
+      const head = 3 + 4 * (c1 - c0);
+      let size = head;
+      for (let j = c0; j < c1; j++) {
+        const ci = u.createdChange[j]!;
+        size += ci >= 0 ? 65 + ch.values[ci]!.length : INTERNAL_RECORD_BYTES;
+      }
+      const out = Buffer.alloc(size);
+      out[0] = CHUNK_FORMAT;
+      out.writeUInt16BE(c1 - c0, 1);
+      let o = head;
+      for (let j = c0; j < c1; j++) {
+        const id = u.created[j]!;
+        const ci = u.createdChange[j]!;
+        if (ci >= 0) {
+          out[o] = 0;
+          ch.keyHashes.copy(out, o + 1, ci * 32, ci * 32 + 32);
+          ch.valueHashes.copy(out, o + 33, ci * 32, ci * 32 + 32);
+          const v = ch.values[ci]!;
+          out.set(v, o + 65);
+          o += 65 + v.length;
+        } else {
+          const l = pool.left[id]!;
+          const r = pool.right[id]!;
+          out[o] = 1;
+          pool.hashes.copy(out, o + 1, l * 32, l * 32 + 32);
+          pool.hashes.copy(out, o + 33, r * 32, r * 32 + 32);
+          // Empty children keep location zero (Buffer.alloc zero-fills).
+          if (l !== EMPTY) {
+            const lh = pool.locH[l]!;
+            out.writeUInt32BE(Math.floor(lh / 0x100000000), o + 65);
+            out.writeUInt32BE(lh >>> 0, o + 69);
+            out.writeUInt32BE(pool.locI[l]!, o + 73);
+          }
+          if (r !== EMPTY) {
+            const rh = pool.locH[r]!;
+            out.writeUInt32BE(Math.floor(rh / 0x100000000), o + 77);
+            out.writeUInt32BE(rh >>> 0, o + 81);
+            out.writeUInt32BE(pool.locI[r]!, o + 85);
+          }
+          o += INTERNAL_RECORD_BYTES;
+        }
+        out.writeUInt32BE(o - head, 3 + 4 * (j - c0));
+      }
+      chunks.push([treeChunkKey(height, chunk), out]);
+    }
     u.state = 'encoded';
     const rootRef: NodeRef =
       u.rootId === EMPTY

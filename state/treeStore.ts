@@ -27,7 +27,8 @@ import { EMPTY_HASH, pathBit, type SmtProof, type SmtTerminal } from './proof.ts
 /** Node records per LevelDB value. */
 export const RECORDS_PER_CHUNK = 64;
 const CHUNK_SHIFT = 6;
-const CHUNK_FORMAT = 1;
+/** Format byte of a tree chunk. */
+export const CHUNK_FORMAT = 1;
 const ROOT_FORMAT = 1;
 
 /** Size of an internal node record. */

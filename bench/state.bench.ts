@@ -1,0 +1,358 @@
+/**
+ * `npm run bench -- state`: the state store at 1M keys.
+ *
+ * Figures (each beside a baseline measured in this run):
+ * - root update (computeRoot of a 1,000-changed-key block: hash keys and values, sort, rebuild the
+ *   touched paths) p50/p99 over 1M keys, against the native sha256 floor for the same hashes;
+ * - batch + fsync (the one `KvStore.write(…, {sync: true})` of commitBlock) p50/p99, with and
+ *   without 1,000 txs in the block, against a raw LevelDB sync batch of 1,000 puts;
+ * - root update cost at 10k vs 1M keys against log2(1M)/log2(10k) and the state-size ratio (100×);
+ * - build, reopen (recovery: load tree + state) and verify times, memory.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type CommitTx,
+  HubStore,
+  type KvIterateOpts,
+  type KvOp,
+  type KvStore,
+  type KvWriteOpts,
+  LevelKv,
+  prepareTreeChanges,
+  SparseMerkleTree,
+  sha256,
+} from '../state/index.ts';
+
+const BIG = Number(process.env.STATE_BENCH_KEYS ?? 1_000_000);
+const SMALL = 10_000;
+const CHANGES = 1_000;
+const BLOCKS = Number(process.env.STATE_BENCH_BLOCKS ?? 150);
+const KEY_BYTES = 33;
+const VALUE_BYTES = 64;
+
+const dirs: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'umg-bench-state-'));
+  dirs.push(d);
+  return d;
+};
+const now = (): number => performance.now();
+const q = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const ms = (x: number): string => `${x.toFixed(2)} ms`;
+const log = (s: string): void => {
+  process.stdout.write(`${s}\n`);
+};
+
+/** Times every write of the wrapped store (the batch + fsync of commitBlock). */
+class TimedKv implements KvStore {
+  writes: number[] = [];
+  lastOps = 0;
+  lastBytes = 0;
+  constructor(private readonly inner: KvStore) {}
+  get(key: Uint8Array) {
+    return this.inner.get(key);
+  }
+  getMany(keys: readonly Uint8Array[]) {
+    return this.inner.getMany(keys);
+  }
+  async write(ops: readonly KvOp[], opts?: KvWriteOpts): Promise<void> {
+    let bytes = 0;
+    for (const o of ops) bytes += o.key.length + (o.type === 'put' ? o.value.length : 0);
+    const t = now();
+    await this.inner.write(ops, opts);
+    this.writes.push(now() - t);
+    this.lastOps = ops.length;
+    this.lastBytes = bytes;
+  }
+  iterate(opts?: KvIterateOpts) {
+    return this.inner.iterate(opts);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+// Keys: a prefix byte and 32 random bytes, like hashed account/position keys.
+function makeKeys(n: number): Uint8Array[] {
+  const raw = randomBytes(n * (KEY_BYTES - 1));
+  const out: Uint8Array[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = new Uint8Array(KEY_BYTES);
+    k[0] = 0x10;
+    k.set(raw.subarray(i * (KEY_BYTES - 1), (i + 1) * (KEY_BYTES - 1)), 1);
+    out[i] = k;
+  }
+  return out;
+}
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/** A block's changes: 90% updates of existing keys, 10% new keys (appended to `keys`). */
+function blockChanges(keys: Uint8Array[], n: number): Map<string, Uint8Array | null> {
+  const m = new Map<string, Uint8Array | null>();
+  const fresh = makeKeys(n / 10);
+  for (const k of fresh) {
+    m.set(hex(k), randomBytes(VALUE_BYTES));
+    keys.push(k);
+  }
+  while (m.size < n) m.set(hex(keys[Math.floor(Math.random() * keys.length)]!), randomBytes(VALUE_BYTES));
+  return m;
+}
+
+function blockTxs(height: number, n: number, senders: number): CommitTx[] {
+  const txs: CommitTx[] = [];
+  for (let i = 0; i < n; i++) {
+    const txBytes = randomBytes(250);
+    txs.push({
+      hash: new Uint8Array(sha256(txBytes)),
+      senders: [`umg1sender${(height * 7 + i) % senders}`],
+      txBytes,
+      resultBytes: randomBytes(60),
+    });
+  }
+  return txs;
+}
+
+async function main(): Promise<void> {
+  const rows: string[][] = [];
+  const row = (...cells: string[]) => rows.push(cells);
+
+  // Baseline 1: native sha256 of 65-byte preimages.
+  const pre = randomBytes(65);
+  for (let i = 0; i < 20_000; i++) sha256(pre);
+  const HN = 500_000;
+  let t = now();
+  for (let i = 0; i < HN; i++) sha256(pre);
+  const nsPerHash = ((now() - t) * 1e6) / HN;
+  log(`baseline sha256(65 B): ${(1e9 / nsPerHash / 1e6).toFixed(2)} M/s (${nsPerHash.toFixed(0)} ns)`);
+
+  // Baseline 2: raw LevelDB sync batch of 1,000 random puts (33 B key, 100 B value).
+  const rawKv = await LevelKv.open(tmp());
+  const raw: number[] = [];
+  for (let r = 0; r < 100; r++) {
+    const ops: KvOp[] = [];
+    for (let i = 0; i < 1000; i++) ops.push({ type: 'put', key: randomBytes(33), value: randomBytes(100) });
+    const t0 = now();
+    await rawKv.write(ops, { sync: true });
+    raw.push(now() - t0);
+  }
+  await rawKv.close();
+  log(`baseline LevelDB sync batch of 1,000 puts: p50 ${ms(q(raw, 50))} p99 ${ms(q(raw, 99))}`);
+
+  // Root update at 10k keys (in-memory tree, prepare + discard on fresh random change sets).
+  const rootUpdate = (
+    tree: SparseMerkleTree,
+    keys: Uint8Array[],
+    reps: number,
+  ): { times: number[]; nodes: number } => {
+    const times: number[] = [];
+    let nodes = 0;
+    for (let r = 0; r < reps; r++) {
+      const m = new Map<string, Uint8Array | null>();
+      for (const k of makeKeys(CHANGES / 10)) m.set(hex(k), randomBytes(VALUE_BYTES));
+      while (m.size < CHANGES)
+        m.set(hex(keys[Math.floor(Math.random() * keys.length)]!), randomBytes(VALUE_BYTES));
+      const entries = [...m].map(([k, v]) => [Buffer.from(k, 'hex'), v] as const);
+      const t0 = now();
+      const p = tree.prepare(prepareTreeChanges(entries));
+      times.push(now() - t0);
+      nodes += p.createdCount;
+      tree.discard(p);
+    }
+    return { times, nodes: nodes / reps };
+  };
+  const buildTree = (keys: Uint8Array[]): SparseMerkleTree => {
+    const tree = SparseMerkleTree.empty();
+    const vals = randomBytes(keys.length * VALUE_BYTES);
+    const p = tree.prepare(
+      prepareTreeChanges(
+        keys.map(
+          (k, i) => [k, new Uint8Array(vals.buffer, vals.byteOffset + i * VALUE_BYTES, VALUE_BYTES)] as const,
+        ),
+      ),
+    );
+    tree.encode(p, 0);
+    tree.apply(p);
+    return tree;
+  };
+  const smallKeys = makeKeys(SMALL);
+  const small = rootUpdate(buildTree(smallKeys), smallKeys, 200);
+  log(`root update at ${SMALL} keys: p50 ${ms(q(small.times, 50))} (${small.nodes.toFixed(0)} nodes)`);
+
+  // Build the big store through the real path: HubStore on LevelDB, 10 blocks of BIG/10 keys.
+  const dir = tmp();
+  const kv = new TimedKv(await LevelKv.open(dir));
+  let store = await HubStore.open(kv);
+  const keys = makeKeys(BIG);
+  t = now();
+  const per = BIG / 10;
+  let height = 0n;
+  for (let i = 0; i < 10; i++) {
+    const m = new Map<string, Uint8Array | null>();
+    const vals = randomBytes(per * VALUE_BYTES);
+    for (let j = i * per; j < (i + 1) * per; j++) {
+      const o = (j - i * per) * VALUE_BYTES;
+      m.set(hex(keys[j]!), new Uint8Array(vals.buffer, vals.byteOffset + o, VALUE_BYTES));
+    }
+    await store.commitBlock({
+      height,
+      blockHash: randomBytes(32),
+      blockBytes: randomBytes(100),
+      txs: [],
+      changes: m,
+    });
+    height++;
+  }
+  const buildMs = now() - t;
+  const stats = store.treeStats;
+  const rss = process.memoryUsage().rss;
+  log(
+    `built ${BIG} keys in ${(buildMs / 1000).toFixed(1)} s; tree ${stats.nodes} nodes, pool ${(stats.poolBytes / 2 ** 20).toFixed(0)} MiB, rss ${(rss / 2 ** 20).toFixed(0)} MiB`,
+  );
+
+  // Root update at 1M keys (same method as at 10k).
+  const big = rootUpdate((store as unknown as { tree: SparseMerkleTree }).tree, keys, 200);
+  log(`root update at ${BIG} keys: p50 ${ms(q(big.times, 50))} (${big.nodes.toFixed(0)} nodes)`);
+
+  // Blocks: computeRoot (root update) then commitBlock (batch + fsync measured inside).
+  const runBlocks = async (n: number, txsPerBlock: number) => {
+    const root: number[] = [];
+    const commit: number[] = [];
+    const first = kv.writes.length;
+    let ops = 0;
+    let bytes = 0;
+    for (let b = 0; b < n; b++) {
+      const changes = blockChanges(keys, CHANGES);
+      const txs = blockTxs(Number(height), txsPerBlock, 200);
+      const t0 = now();
+      const r = store.computeRoot(changes);
+      const t1 = now();
+      await store.commitBlock({
+        height,
+        blockHash: randomBytes(32),
+        blockBytes: randomBytes(1000),
+        txs,
+        changes,
+        root: r,
+      });
+      commit.push(now() - t1);
+      root.push(t1 - t0);
+      ops += kv.lastOps;
+      bytes += kv.lastBytes;
+      height++;
+    }
+    return { root, commit, write: kv.writes.slice(first), ops: ops / n, bytes: bytes / n };
+  };
+  const noTx = await runBlocks(BLOCKS, 0);
+  log(
+    `1,000 changed keys, no txs: root p50 ${ms(q(noTx.root, 50))} p99 ${ms(q(noTx.root, 99))}; batch+fsync p50 ${ms(q(noTx.write, 50))} p99 ${ms(q(noTx.write, 99))}; commitBlock p99 ${ms(q(noTx.commit, 99))}; ${noTx.ops.toFixed(0)} ops ${(noTx.bytes / 1024).toFixed(0)} KiB`,
+  );
+  const withTx = await runBlocks(BLOCKS, 1000);
+  log(
+    `1,000 changed keys + 1,000 txs: root p50 ${ms(q(withTx.root, 50))} p99 ${ms(q(withTx.root, 99))}; batch+fsync p50 ${ms(q(withTx.write, 50))} p99 ${ms(q(withTx.write, 99))}; commitBlock p99 ${ms(q(withTx.commit, 99))}; ${withTx.ops.toFixed(0)} ops ${(withTx.bytes / 1024).toFixed(0)} KiB`,
+  );
+
+  // Recovery and verify at full size.
+  const lastRoot = store.root;
+  await store.close();
+  t = now();
+  store = await HubStore.open(await LevelKv.open(dir));
+  const reopenMs = now() - t;
+  const sameRoot = Buffer.from(store.root).equals(Buffer.from(lastRoot));
+  t = now();
+  const rep = await store.verify();
+  const verifyMs = now() - t;
+  log(
+    `reopen ${(reopenMs / 1000).toFixed(1)} s (root equal: ${sameRoot}); verify ${(verifyMs / 1000).toFixed(1)} s ok=${rep.ok} keys=${rep.keys}`,
+  );
+  await store.close();
+
+  const hashFloor = (nodes: number) => ((nodes + 2 * CHANGES) * nsPerHash) / 1e6;
+  const log2Ratio = Math.log2(BIG) / Math.log2(SMALL);
+  const r10 = q(small.times, 50);
+  const r1m = q(big.times, 50);
+  row(
+    'sha256, 65 B preimage (native) — baseline',
+    `${nsPerHash.toFixed(0)} ns (${(1e9 / nsPerHash / 1e6).toFixed(2)} M/s)`,
+    '—',
+    '—',
+  );
+  row(
+    'LevelDB sync batch, 1,000 × 133 B puts — baseline',
+    `p50 ${ms(q(raw, 50))}, p99 ${ms(q(raw, 99))}`,
+    '—',
+    '—',
+  );
+  row(
+    `root update, 1,000 changed keys over ${BIG.toLocaleString('en')} keys (no txs)`,
+    `p50 ${ms(q(noTx.root, 50))}, p99 ${ms(q(noTx.root, 99))}`,
+    `hash floor ${ms(hashFloor(big.nodes))} (${big.nodes.toFixed(0)} nodes + 2,000 key/value hashes)`,
+    `p99 ${(q(noTx.root, 99) / hashFloor(big.nodes)).toFixed(2)}× floor; target ≤ 50 ms`,
+  );
+  row(
+    'root update, same, blocks with 1,000 txs',
+    `p50 ${ms(q(withTx.root, 50))}, p99 ${ms(q(withTx.root, 99))}`,
+    `hash floor ${ms(hashFloor(big.nodes))}`,
+    `p99 ${(q(withTx.root, 99) / hashFloor(big.nodes)).toFixed(2)}× floor`,
+  );
+  row(
+    'batch + fsync, 1,000 changed keys, no txs',
+    `p50 ${ms(q(noTx.write, 50))}, p99 ${ms(q(noTx.write, 99))} (${noTx.ops.toFixed(0)} ops, ${(noTx.bytes / 1024).toFixed(0)} KiB)`,
+    `raw sync batch p50 ${ms(q(raw, 50))}`,
+    `p99 ${(q(noTx.write, 99) / q(raw, 50)).toFixed(2)}× raw p50; target ≤ 25 ms`,
+  );
+  row(
+    'batch + fsync, 1,000 changed keys + 1,000 txs (200 senders)',
+    `p50 ${ms(q(withTx.write, 50))}, p99 ${ms(q(withTx.write, 99))} (${withTx.ops.toFixed(0)} ops, ${(withTx.bytes / 1024).toFixed(0)} KiB)`,
+    `raw sync batch p50 ${ms(q(raw, 50))}`,
+    `p99 ${(q(withTx.write, 99) / q(raw, 50)).toFixed(2)}× raw p50`,
+  );
+  row(
+    'commitBlock total after computeRoot (encode + batch + fsync + memory), with txs',
+    `p50 ${ms(q(withTx.commit, 50))}, p99 ${ms(q(withTx.commit, 99))}`,
+    `batch+fsync p50 ${ms(q(withTx.write, 50))}`,
+    `${(q(withTx.commit, 50) / q(withTx.write, 50)).toFixed(2)}× at p50`,
+  );
+  row(
+    `root update at ${SMALL.toLocaleString('en')} vs ${BIG.toLocaleString('en')} keys (p50, 1,000 changes)`,
+    `${ms(r10)} vs ${ms(r1m)}: ratio ${(r1m / r10).toFixed(2)}`,
+    `log2(${BIG})/log2(${SMALL}) = ${log2Ratio.toFixed(2)}; state size ratio ${(BIG / SMALL).toFixed(0)}`,
+    `new nodes ${small.nodes.toFixed(0)} vs ${big.nodes.toFixed(0)} (ratio ${(big.nodes / small.nodes).toFixed(2)})`,
+  );
+  row(
+    `build ${BIG.toLocaleString('en')} keys (10 blocks through commitBlock on LevelDB)`,
+    `${(buildMs / 1000).toFixed(1)} s`,
+    `${stats.nodes.toLocaleString('en')} tree nodes, pool ${(stats.poolBytes / 2 ** 20).toFixed(0)} MiB, rss ${(rss / 2 ** 20).toFixed(0)} MiB`,
+    '—',
+  );
+  row(
+    'reopen (recovery: tree walk with hash checks + state load)',
+    `${(reopenMs / 1000).toFixed(1)} s`,
+    `verify (root from stored values alone) ${(verifyMs / 1000).toFixed(1)} s`,
+    `root equal ${sameRoot}, verify ok ${rep.ok}`,
+  );
+
+  const md = [
+    '## State store (state/, 1,000-changed-key blocks over 1M keys)',
+    '',
+    `Keys ${KEY_BYTES} B, values ${VALUE_BYTES} B; each block changes ${CHANGES} keys (90% updates, 10% inserts); ${BLOCKS} blocks per variant; LevelDB (classic-level) with fsync per block.`,
+    '',
+    '| figure | measured | baseline (same run) | ratio / note |',
+    '| --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+  ].join('\n');
+  if (process.env.BENCH_RESULTS !== undefined) writeFileSync(process.env.BENCH_RESULTS, md);
+  log(md);
+}
+
+try {
+  await main();
+} finally {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
