@@ -18,9 +18,6 @@ import type { KvStore } from './kv.ts';
 import { EMPTY_HASH } from './proof.ts';
 import {
   CHUNK_FORMAT,
-  chunkOf,
-  chunkRecord,
-  decodeRecord,
   EMPTY_REF,
   INTERNAL_RECORD_BYTES,
   isEmptyRef,
@@ -520,77 +517,89 @@ export class SparseMerkleTree {
     pool.locH[rootId] = root.height;
     pool.locI[rootId] = root.index;
     let frontier: number[] = [rootId];
-    // Chunks of the previous and current level (parents and children are usually close).
-    let prevCache = new Map<string, Uint8Array>();
+    // Chunks of the previous and current level (parents and children are usually close), by
+    // height then chunk number.
+    let prevCache = new Map<number, Map<number, Buffer>>();
+    const zero = Buffer.alloc(32);
     for (let depth = 0; frontier.length > 0; depth++) {
       if (depth > 256) throw new StateError('STATE_CORRUPT', 'stored tree deeper than 256 levels');
-      const cache = new Map<string, Uint8Array>();
-      const want: string[] = [];
-      const wantKeys: Uint8Array[] = [];
+      const cache = new Map<number, Map<number, Buffer>>();
+      const want: [number, number][] = [];
       for (const id of frontier) {
-        const [c] = chunkOf(pool.locI[id]!);
-        const k = `${pool.locH[id]}:${c}`;
-        if (cache.has(k)) continue;
-        const old = prevCache.get(k);
-        if (old !== undefined) {
-          cache.set(k, old);
-          continue;
+        const h = pool.locH[id]!;
+        const c = pool.locI[id]! >>> 6;
+        let byH = cache.get(h);
+        if (byH === undefined) {
+          byH = new Map();
+          cache.set(h, byH);
         }
-        cache.set(k, EMPTY_HASH);
-        want.push(k);
-        wantKeys.push(treeChunkKey(pool.locH[id]!, c));
+        if (byH.has(c)) continue;
+        const old = prevCache.get(h)?.get(c);
+        byH.set(c, old ?? zero);
+        if (old === undefined) want.push([h, c]);
       }
-      for (let i = 0; i < wantKeys.length; i += 4096) {
-        const vs = await kv.getMany(wantKeys.slice(i, i + 4096));
+      for (let i = 0; i < want.length; i += 4096) {
+        const part = want.slice(i, i + 4096);
+        const vs = await kv.getMany(part.map(([h, c]) => treeChunkKey(h, c)));
         for (let j = 0; j < vs.length; j++) {
           const v = vs[j];
+          const [h, c] = part[j]!;
           if (v === undefined) {
-            throw new StateError('STATE_CORRUPT', `tree chunk ${want[i + j]} (height:chunk) is missing`, {
-              chunk: want[i + j]!,
-            });
+            throw new StateError('STATE_CORRUPT', `tree chunk ${c} of height ${h} is missing`, { height: h, chunk: c });
           }
-          cache.set(want[i + j]!, v);
+          if (v[0] !== CHUNK_FORMAT) {
+            throw new StateError('STATE_FORMAT', `tree chunk format ${v[0]}, expected ${CHUNK_FORMAT}`);
+          }
+          cache.get(h)!.set(c, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
         }
       }
       const next: number[] = [];
       for (const id of frontier) {
-        const [c, slot] = chunkOf(pool.locI[id]!);
-        const rec = chunkRecord(cache.get(`${pool.locH[id]}:${c}`)!, slot);
-        if (
-          verify &&
-          (rec.length < 65 ||
-            !bytesEqual(sha256(rec.subarray(0, 65)), pool.hashes.subarray(id * 32, id * 32 + 32)))
-        ) {
-          throw new StateError(
-            'STATE_CORRUPT',
-            `tree record (${pool.locH[id]}, ${pool.locI[id]}) fails its hash`,
-            {
-              height: pool.locH[id]!,
-              index: pool.locI[id]!,
-            },
-          );
+        const h = pool.locH[id]!;
+        const li = pool.locI[id]!;
+        const chunk = cache.get(h)!.get(li >>> 6)!;
+        const slot = li & (RECORDS_PER_CHUNK - 1);
+        const count = chunk.readUInt16BE(1);
+        const head = 3 + 4 * count;
+        if (slot >= count) {
+          throw new StateError('STATE_CORRUPT', `tree chunk holds ${count} records, slot ${slot} requested`);
         }
-        const r = decodeRecord(rec);
-        if (r.kind === 'leaf') {
+        const start = slot === 0 ? 0 : chunk.readUInt32BE(3 + 4 * (slot - 1));
+        const len = chunk.readUInt32BE(3 + 4 * slot) - start;
+        const o = head + start;
+        if (
+          len < 65 ||
+          o + len > chunk.length ||
+          (verify && sha256(chunk.subarray(o, o + 65)).compare(pool.hashes, id * 32, id * 32 + 32) !== 0)
+        ) {
+          throw new StateError('STATE_CORRUPT', `tree record (${h}, ${li}) fails its hash`, { height: h, index: li });
+        }
+        const tag = chunk[o];
+        if (tag === 0) {
           const leafSlot = pool.makeLeaf(id);
-          Buffer.from(r.keyHash.buffer, r.keyHash.byteOffset, 32).copy(pool.leafKeys, leafSlot * 32);
+          chunk.copy(pool.leafKeys, leafSlot * 32, o + 1, o + 33);
           continue;
         }
-        const kids: number[] = [];
-        for (const ref of [r.left, r.right]) {
-          if (isEmptyRef(ref)) {
-            kids.push(EMPTY);
-            continue;
-          }
-          const k = pool.alloc();
-          Buffer.from(ref.hash.buffer, ref.hash.byteOffset, 32).copy(pool.hashes, k * 32);
-          pool.locH[k] = ref.height;
-          pool.locI[k] = ref.index;
-          kids.push(k);
-          next.push(k);
+        if (tag !== 1 || len !== INTERNAL_RECORD_BYTES) {
+          throw new StateError('STATE_CORRUPT', `tree record (${h}, ${li}) has tag ${tag} and ${len} bytes`);
         }
-        pool.left[id] = kids[0]!;
-        pool.right[id] = kids[1]!;
+        for (let side = 0; side < 2; side++) {
+          const ho = o + 1 + 32 * side;
+          const lo = o + 65 + 12 * side;
+          let k = EMPTY;
+          if (chunk.compare(zero, 0, 32, ho, ho + 32) !== 0) {
+            if (chunk.readUInt32BE(lo) !== 0) {
+              throw new StateError('STATE_HEIGHT_RANGE', `stored node height above 2^32 − 1 in record (${h}, ${li})`);
+            }
+            k = pool.alloc();
+            chunk.copy(pool.hashes, k * 32, ho, ho + 32);
+            pool.locH[k] = chunk.readUInt32BE(lo + 4);
+            pool.locI[k] = chunk.readUInt32BE(lo + 8);
+            next.push(k);
+          }
+          if (side === 0) pool.left[id] = k;
+          else pool.right[id] = k;
+        }
       }
       prevCache = cache;
       frontier = next;
