@@ -129,10 +129,15 @@ const sig65 = sigs.map((s) => new Uint8Array([...s.signature, 27 + s.recid]));
 const keccak32 = rate(() => keccak_256(word32));
 const keccak64 = rate(() => keccak_256(word64));
 const keccakMsg = rate((i) => keccak_256(messages[i % N]!));
-const rawRecover = rate((i) =>
+// r: the native recovery floor (libsecp256k1 ecdsaRecover to a public key).
+const r = rate((i) =>
   native.ecdsaRecover(sigs[i % N]!.signature, sigs[i % N]!.recid, digests[i % N]!, false),
 );
-const r = rate((i) => recoverSignerRaw(digests[i % N]!, sig65[i % N]!));
+const recoverUncached = rate((i) => {
+  const pub = native.ecdsaRecover(sigs[i % N]!.signature, sigs[i % N]!.recid, digests[i % N]!, false);
+  return keccak_256(pub.subarray(1)).subarray(12);
+});
+const recoverCached = rate((i) => recoverSignerRaw(digests[i % N]!, sig65[i % N]!));
 // The STF's path: decode + id once (prepareMessage), then the ISM reusing that id.
 const midVerify = rate(
   (i) => verifyMessageIdMultisig(prepareMessage(messages[i % N]!), midMeta[i % N]!, config).ok,
@@ -147,10 +152,11 @@ const payload = rate((i) => decodeAppPayload(messages[i % N]!.subarray(77)));
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 const rows: [string, number, string, number][] = [
-  ['keccak-256, 32 B (noble)', keccak32, 'native recover (raw)', rawRecover],
-  ['keccak-256, 64 B (noble)', keccak64, 'native recover (raw)', rawRecover],
-  ['keccak-256 of a 206 B message', keccakMsg, 'native recover (raw)', rawRecover],
-  ['recoverSigner → address (native + keccak), r', r, 'native recover (raw)', rawRecover],
+  ['keccak-256, 32 B (noble)', keccak32, 'r (native ecdsaRecover)', r],
+  ['keccak-256, 64 B (noble)', keccak64, 'r (native ecdsaRecover)', r],
+  ['keccak-256 of a 206 B message', keccakMsg, 'r (native ecdsaRecover)', r],
+  ['recover → address, ecdsaRecover + keccak', recoverUncached, 'r (native ecdsaRecover)', r],
+  ['recover → address, our path (pubkey → address memo)', recoverCached, 'r (native ecdsaRecover)', r],
   ['prepareMessage (decode + id) + MessageId ISM 2-of-3', midVerify, 'r / t (t = 2)', r / T],
   ['MerkleRoot ISM 2-of-3 (proof at depth 32)', mrVerify, 'r / t (t = 2)', r / T],
   ['tree insert (compact state, copy per insert)', insert, 'keccak-256, 64 B', keccak64],
@@ -160,8 +166,9 @@ const rows: [string, number, string, number][] = [
 const lines = [
   '## Bridge pure core',
   '',
-  'One core, `bench/bridge.bench.ts`. r = native secp256k1 recovery to an address, measured in the same',
-  'run; the ISM goal is a high fraction of r/t (t = threshold), since t recoveries are the floor.',
+  'One core, `bench/bridge.bench.ts`. r = native libsecp256k1 public-key recovery (`ecdsaRecover`), measured',
+  'in the same run; t recoveries per message are the floor of any ISM check, so the ISM figures are',
+  'compared with r/t (t = threshold = 2). Validators recur, so our path memoises pubkey → address.',
   '',
   '| figure | ops/s | baseline | baseline ops/s | ratio |',
   '| --- | ---: | --- | ---: | ---: |',

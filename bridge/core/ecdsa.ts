@@ -92,7 +92,21 @@ function recoverRaw(digest32: Uint8Array, sig: Uint8Array): Uint8Array | Recover
   } catch {
     return 'BRIDGE_SIG_INVALID';
   }
-  return keccak256(pub.subarray(1)).subarray(12);
+  return addressOfPublicKey(pub);
+}
+
+// Memo pubkey → address: validators recur, so this saves one keccak per signature after the
+// first. A cache of a pure function (results never depend on it), bounded and cleared when full.
+const ADDRESS_CACHE = new Map<string, Uint8Array>();
+const ADDRESS_CACHE_MAX = 1024;
+function addressOfPublicKey(pub65: Uint8Array): Uint8Array {
+  const key = bytesToHex(pub65);
+  const hit = ADDRESS_CACHE.get(key);
+  if (hit !== undefined) return hit.slice();
+  const address = keccak256(pub65.subarray(1)).slice(12);
+  if (ADDRESS_CACHE.size >= ADDRESS_CACHE_MAX) ADDRESS_CACHE.clear();
+  ADDRESS_CACHE.set(key, address);
+  return address.slice();
 }
 
 /**
