@@ -10,12 +10,10 @@
  * hashed once, bottom-up) without touching the committed tree, which stays readable; `apply`
  * switches the root and frees the replaced nodes, `discard` frees the new ones.
  */
-import { bytesEqual } from './bytes.ts';
 import { StateError } from './errors.ts';
 import { sha256 } from './hash.ts';
 import { treeChunkKey } from './keys.ts';
 import type { KvStore } from './kv.ts';
-import { EMPTY_HASH } from './proof.ts';
 import {
   CHUNK_FORMAT,
   EMPTY_REF,
@@ -545,7 +543,10 @@ export class SparseMerkleTree {
           const v = vs[j];
           const [h, c] = part[j]!;
           if (v === undefined) {
-            throw new StateError('STATE_CORRUPT', `tree chunk ${c} of height ${h} is missing`, { height: h, chunk: c });
+            throw new StateError('STATE_CORRUPT', `tree chunk ${c} of height ${h} is missing`, {
+              height: h,
+              chunk: c,
+            });
           }
           if (v[0] !== CHUNK_FORMAT) {
             throw new StateError('STATE_FORMAT', `tree chunk format ${v[0]}, expected ${CHUNK_FORMAT}`);
@@ -572,7 +573,10 @@ export class SparseMerkleTree {
           o + len > chunk.length ||
           (verify && sha256(chunk.subarray(o, o + 65)).compare(pool.hashes, id * 32, id * 32 + 32) !== 0)
         ) {
-          throw new StateError('STATE_CORRUPT', `tree record (${h}, ${li}) fails its hash`, { height: h, index: li });
+          throw new StateError('STATE_CORRUPT', `tree record (${h}, ${li}) fails its hash`, {
+            height: h,
+            index: li,
+          });
         }
         const tag = chunk[o];
         if (tag === 0) {
@@ -589,7 +593,10 @@ export class SparseMerkleTree {
           let k = EMPTY;
           if (chunk.compare(zero, 0, 32, ho, ho + 32) !== 0) {
             if (chunk.readUInt32BE(lo) !== 0) {
-              throw new StateError('STATE_HEIGHT_RANGE', `stored node height above 2^32 − 1 in record (${h}, ${li})`);
+              throw new StateError(
+                'STATE_HEIGHT_RANGE',
+                `stored node height above 2^32 − 1 in record (${h}, ${li})`,
+              );
             }
             k = pool.alloc();
             chunk.copy(pool.hashes, k * 32, ho, ho + 32);
