@@ -244,6 +244,22 @@ describe.each([
     await s.close();
   });
 
+  it('an empty value and an empty key are state like any other', async () => {
+    const s = await HubStore.open(await makeKv());
+    await commit(s, 0n, [
+      [b(), b(1)],
+      [b(1), b()],
+    ]);
+    expect(s.get(b())).toEqual(b(1));
+    expect(s.get(b(1))).toEqual(b());
+    const p = await s.proof(b(1));
+    expect(p.value).toEqual(b());
+    expect(verifyProof(s.root, b(1), b(), p.proof)).toBe(true);
+    expect(verifyProof(s.root, b(1), undefined, p.proof)).toBe(false);
+    expect((await s.verify()).ok).toBe(true);
+    await s.close();
+  });
+
   it('verify() recomputes the root from stored values alone', async () => {
     const s = await HubStore.open(await makeKv());
     for (let h = 0n; h < 4n; h++)

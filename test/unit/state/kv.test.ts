@@ -43,6 +43,15 @@ describe.each(factories)('%s implements KvStore', (_name, make) => {
     await kv.close();
   });
 
+  it('stores an empty value as present (not absent)', async () => {
+    const kv = await make();
+    await kv.write([{ type: 'put', key: b(4), value: b() }]);
+    expect(await kv.get(b(4))).toEqual(b());
+    expect(await kv.getMany([b(4)])).toEqual([b()]);
+    expect(await collect(kv.iterate())).toEqual([[4]]);
+    await kv.close();
+  });
+
   it('applies a batch in order: a later op on the same key wins', async () => {
     const kv = await make();
     await kv.write([
