@@ -36,13 +36,13 @@ const EIP191_PREFIX_32 = TEXT.encode('\x19Ethereum Signed Message:\n32');
 const DOMAIN_HASH_CACHE = new Map<string, Uint8Array>();
 const DOMAIN_HASH_CACHE_MAX = 256;
 
-/** Domain hash as bytes (see {@link domainHash}). Do not mutate the result: it may be shared. */
+/** Domain hash as bytes (see {@link domainHash}); a fresh copy each call. */
 export function domainHashBytes(origin: number, merkleTreeHook: BytesLike): Uint8Array {
   assertU32(origin, 'origin');
   const hook = toBytes32(merkleTreeHook, 'merkleTreeHook');
   const key = `${origin}:${bytesToHex(hook)}`;
   const hit = DOMAIN_HASH_CACHE.get(key);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined) return hit.slice();
   const buf = new Uint8Array(4 + 32 + HYPERLANE.length);
   writeU32(buf, 0, origin);
   buf.set(hook, 4);
@@ -50,7 +50,7 @@ export function domainHashBytes(origin: number, merkleTreeHook: BytesLike): Uint
   const h = keccak256(buf);
   if (DOMAIN_HASH_CACHE.size >= DOMAIN_HASH_CACHE_MAX) DOMAIN_HASH_CACHE.clear();
   DOMAIN_HASH_CACHE.set(key, h);
-  return h;
+  return h.slice();
 }
 
 /**

@@ -136,6 +136,19 @@ describe('signature recovery (OpenZeppelin ECDSA rules)', () => {
     );
   });
 
+  it('1,100 distinct signers (past the pubkey → address memo size) all recover correctly, twice', () => {
+    const keys = Array.from({ length: 1100 }, (_, i) => fromBig(BigInt(i + 1) * 0x1234567n));
+    const sigs = keys.map((k) => signDigest(k, digest));
+    for (let round = 0; round < 2; round++) {
+      keys.forEach((k, i) => {
+        expect(recoverSigner(digest, sigs[i]!), `key ${i}`).toBe(addressOfPrivateKey(k));
+      });
+    }
+    // Returned bytes are copies: mutating one does not change the next answer.
+    const a = tryRecoverSigner(digest, sigs[0]!);
+    expect(tryRecoverSigner(digest, sigs[0]!)).toEqual(a);
+  });
+
   it('invalid private keys are typed errors', () => {
     expect(() => signDigest(new Uint8Array(32), digest)).toThrow(/BRIDGE_PRIVATE_KEY_INVALID/);
     expect(() => signDigest(fromBig(N), digest)).toThrow(/BRIDGE_PRIVATE_KEY_INVALID/);
