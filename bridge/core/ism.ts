@@ -96,6 +96,19 @@ export type IsmVerifyResult =
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 
+/** Most `knownOrigins` a failed verification tries when diagnosing `BRIDGE_ISM_WRONG_ORIGIN`. */
+export const MAX_DIAGNOSIS_ORIGINS = 32;
+
+/**
+ * Validators present in both sets (case-insensitive), lowercase, in `a`'s order. Params validation
+ * uses it to reject overlapping fast and final sets for one origin (DESIGN "Finality": a checkpoint
+ * carries no depth, so a shared key's fast signature would count as a final one).
+ */
+export function overlappingValidators(a: readonly string[], b: readonly string[]): Hex[] {
+  const inB = new Set(b.map((v) => v.toLowerCase()));
+  return a.map((v) => v.toLowerCase() as Hex).filter((v) => inB.has(v));
+}
+
 function configError(
   message: string,
   field: string,
@@ -355,7 +368,8 @@ function findSignedOrigin(
   knownOrigins: readonly number[] | undefined,
 ): number | undefined {
   if (knownOrigins === undefined) return undefined;
-  for (const d of knownOrigins) {
+  // Bounded: at most MAX_DIAGNOSIS_ORIGINS domains (two recoveries each) on the failure path.
+  for (const d of knownOrigins.slice(0, MAX_DIAGNOSIS_ORIGINS)) {
     if (d === origin || !Number.isInteger(d) || d < 0 || d > 0xffffffff) continue;
     for (const candidateId of [idBytes, messageIdOf(withOrigin(message, d))]) {
       const r = recoverSignerRaw(digestFor(d, candidateId), firstSig);

@@ -13,6 +13,7 @@ import {
   type IsmVerifyResult,
   messageId,
   orderSignatures,
+  overlappingValidators,
   type PreparedMessage,
   prepareMessage,
   verifyCheckpoint,
@@ -401,6 +402,13 @@ describe('ISM verification table', () => {
     const forged = { ...prepareMessage(c.message), idBytes: new Uint8Array(32) };
     const r = verifyIsm(forged as never, c.metadata, { type: c.ism, validators: VALIDATORS, threshold: 2 });
     expect(!r.ok && r.error.code).toBe('BRIDGE_INVALID_FIELD');
+  });
+
+  it('overlapping validator sets (fast vs final) are found case-insensitively', () => {
+    expect(
+      overlappingValidators([ADDRS[0]!, ADDRS[1]!.toUpperCase().replace('0X', '0x')], [ADDRS[1]!, ADDRS[2]!]),
+    ).toEqual([ADDRS[1]]);
+    expect(overlappingValidators([ADDRS[0]!], [ADDRS[2]!])).toEqual([]);
   });
 
   it('unknown ISM type', () => {
