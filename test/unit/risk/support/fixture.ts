@@ -171,7 +171,8 @@ export function fixtureSnapshot(opts: SnapshotOpts = {}): OracleSnapshot {
           updatedAtSec: now,
         },
         expiries: EXPIRY_DAYS.map((days, ei) => {
-          const t = (FIXTURE_T0 + days * DAY - now) / (365 * DAY);
+          // Feeds of an already expired expiry stay in the snapshot (the kernel must refuse them).
+          const t = Math.max((FIXTURE_T0 + days * DAY - now) / (365 * DAY), 1e-6);
           const forward = spot * (1 + 0.05 * t);
           const atm = 0.5 + 0.1 * ui + bump;
           const perStrike = u.id === 'SOL' && days === 30;
