@@ -83,6 +83,17 @@ export async function createRpcServer(node: HubNode, opts: RpcServerOpts = {}): 
     });
   });
 
+  // CometBFT accepts a JSON-RPC body whatever its content type (curl -d sends form encoding).
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      const err = Object.assign(new Error('request body is not valid JSON'), { statusCode: 400 });
+      done(err, undefined);
+    }
+  });
+
   await app.register(websocket, { options: { maxPayload: 65_536 } });
 
   app.post('/', async (req, reply) => {

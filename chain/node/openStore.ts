@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import { HubStore, LevelKv, MemoryKv } from '../../state/index.ts';
-import { BlockCodec, TxResultCodec } from '../codec/messages.ts';
+import { BlockCodec, type Genesis, TxResultCodec } from '../codec/messages.ts';
 import { bech32FromBytes, bytesEqual, toHex } from '../crypto.ts';
 import { initChain } from '../genesis.ts';
 import { readParams } from '../params.ts';
@@ -55,6 +55,19 @@ export async function replayFromGenesis(
 ): Promise<ReplayReport> {
   const genesis = loadGenesis(join(dataDir, '..', 'config', 'genesis.json'));
   const stored = await openNodeStore(dataDir);
+  try {
+    return await replayStore(stored, genesis, opts);
+  } finally {
+    await stored.close();
+  }
+}
+
+/** {@link replayFromGenesis} on an open store (left open). */
+export async function replayStore(
+  stored: HubStore,
+  genesis: Genesis,
+  opts: { verifyEveryHeight: boolean },
+): Promise<ReplayReport> {
   const fresh = await HubStore.open(new MemoryKv());
   const config = { chainId: genesis.chainId, authority: genesis.authority };
   const txHashes = new Set<string>();
@@ -125,7 +138,6 @@ export async function replayFromGenesis(
     }
     return done(true, `replayed ${stored.height} blocks`);
   } finally {
-    await stored.close();
     await fresh.close();
   }
 }

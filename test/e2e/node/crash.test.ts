@@ -89,7 +89,7 @@ describe('crash safety', () => {
           const s = (await rpc(url, 'status', {})) as { sync_info: { latest_block_height: string } };
           return BigInt(s.sync_info.latest_block_height);
         } catch {
-          if (child.exitCode !== null) return undefined; // died on a fault at start
+          if (child.exitCode !== null || child.signalCode !== null) return undefined; // died on a fault at start
           await new Promise((r) => setTimeout(r, 50));
         }
       }
