@@ -127,6 +127,11 @@ export class HubNode extends EventEmitter {
   private readonly log: Logger;
   private readonly sigs: SigPool;
   private readonly verified = new Set<string>();
+  /**
+   * Per account (hex): the sequence after its txs reaped into the block being committed — those
+   * are neither in the mempool nor in committed state until the commit lands.
+   */
+  private readonly inflight = new Map<string, bigint>();
   private last: LastBlock;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -260,8 +265,7 @@ export class HubNode extends EventEmitter {
       this.mempool.checkCapacity(tx);
       const acctHex = toHex(tx.signer);
       const account = getAccount(view, tx.signer);
-      const expected =
-        account === undefined ? 0n : account.sequence + BigInt(this.mempool.pendingCount(acctHex));
+      const expected = account === undefined ? 0n : this.nextSequence(acctHex, account.sequence);
       anteCheck(view, tx, this.config, { height: this.height + 1n, timeMs: BigInt(Date.now()) }, params, {
         expectedSequence: expected,
         signatureVerified: true,
@@ -270,7 +274,7 @@ export class HubNode extends EventEmitter {
       // Re-check after the await: another tx of this account may have been admitted meanwhile.
       this.mempool.checkCapacity(tx);
       const current = getAccount(this.store.view(), tx.signer) ?? account!;
-      const base = current.sequence + BigInt(this.mempool.pendingCount(acctHex));
+      const base = this.nextSequence(acctHex, current.sequence);
       if (tx.sequence !== base) {
         throw new ChainError(
           'TX_SEQUENCE',
@@ -285,6 +289,16 @@ export class HubNode extends EventEmitter {
       this.metrics.checkTxRejected++;
       return { code: e.abciCode, codespace: e.codespace, log: e.message, hash };
     }
+  }
+
+  /**
+   * The sequence a new tx of the account must carry: after its committed txs, those in the block
+   * being committed, and those in the mempool. `max` makes it right on either side of the commit.
+   */
+  private nextSequence(accountHex: string, committed: bigint): bigint {
+    const afterInflight = this.inflight.get(accountHex) ?? 0n;
+    const base = committed > afterInflight ? committed : afterInflight;
+    return base + BigInt(this.mempool.pendingCount(accountHex));
   }
 
   private async verifySignature(tx: DecodedTx, accountNumber: bigint): Promise<void> {
@@ -311,6 +325,10 @@ export class HubNode extends EventEmitter {
     const timeMs = now > this.last.timeMs ? now : this.last.timeMs + 1n;
     const params = readParams(this.store.view());
     let txs = this.mempool.reap(this.opts.maxTxsPerBlock ?? 10_000, params.blockGasLimit);
+    for (const t of txs) {
+      const a = toHex(t.signer);
+      if ((this.inflight.get(a) ?? 0n) < t.sequence + 1n) this.inflight.set(a, t.sequence + 1n);
+    }
     let view = this.store.view();
     let r = applyBlock(view, { height, timeMs, txs: txs.map((t) => t.bytes) }, this.config, {
       verifiedSignatures: this.verified,
@@ -376,6 +394,8 @@ export class HubNode extends EventEmitter {
       changes: view.changes(),
       extra: [[NODE_LAST, encodeLast(last)]],
     });
+    // The committed state now holds these txs' sequences.
+    this.inflight.clear();
     this.metrics.lastCommitMs = performance.now() - t0;
     this.opts.fault?.('afterCommit');
     this.last = last;
