@@ -40,7 +40,7 @@ import { MAX_TREE_HEIGHT, type PendingTreeUpdate, prepareTreeChanges, SparseMerk
 import { SortedKeys } from './sortedKeys.ts';
 import { decodeRootRecord, EMPTY_REF, encodeRootRecord, type NodeRef, TreeReader } from './treeStore.ts';
 import type { StateChanges, StateView } from './types.ts';
-import { computeRootFromEntries } from './verify.ts';
+import { LeafSet } from './verify.ts';
 import { bytesOfHex, CommittedState, hexOf, OverlayView } from './view.ts';
 
 const META_FORMAT = 1;
@@ -643,14 +643,14 @@ export class HubStore {
     this.usable();
     const raw = await this.kv.get(metaKey());
     const meta = raw === undefined ? undefined : decodeMeta(raw);
-    const entries: [Uint8Array, Uint8Array][] = [];
-    for await (const e of this.iterateState()) entries.push(e);
-    const computedRoot = computeRootFromEntries(entries);
+    const leaves = new LeafSet();
+    for await (const [k, v] of this.iterateState()) leaves.add(k, v);
+    const computedRoot = leaves.root();
     const storedRoot = meta?.root ?? new Uint8Array(32);
     return {
       ok: bytesEqual(computedRoot, storedRoot) && bytesEqual(storedRoot, this.root),
       height: meta?.height ?? 0n,
-      keys: entries.length,
+      keys: leaves.size,
       storedRoot,
       computedRoot,
     };

@@ -53,4 +53,4 @@ export {
 } from './proof.ts';
 export { type PendingTreeUpdate, prepareTreeChanges, SparseMerkleTree, type TreeChanges } from './smt.ts';
 export type { StateChanges, StateReader, StateView } from './types.ts';
-export { computeRootFromEntries } from './verify.ts';
+export { computeRootFromEntries, LeafSet } from './verify.ts';

@@ -23,6 +23,11 @@ import {
   RECORDS_PER_CHUNK,
 } from './treeStore.ts';
 
+/** Copies 32 bytes (a loop beats Buffer#copy's argument checks for such small copies). */
+function copy32(src: Uint8Array, from: number, dst: Uint8Array, to: number): void {
+  for (let i = 0; i < 32; i++) dst[to + i] = src[from + i]!;
+}
+
 /** Pool id of the empty subtree. */
 const EMPTY = 0;
 /** `left` of a leaf node. */
@@ -144,7 +149,7 @@ export function prepareTreeChanges(
   const kh = Buffer.alloc(n * 32);
   const pf = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    sha256(entries[i]![0]).copy(kh, i * 32);
+    copy32(sha256(entries[i]![0]), 0, kh, i * 32);
     pf[i] = kh.readUIntBE(i * 32, 6);
   }
   const idx = new Uint32Array(n);
@@ -156,12 +161,12 @@ export function prepareTreeChanges(
   const values: (Uint8Array | null)[] = new Array(n);
   for (let j = 0; j < n; j++) {
     const i = idx[j]!;
-    kh.copy(keyHashes, j * 32, i * 32, i * 32 + 32);
+    copy32(kh, i * 32, keyHashes, j * 32);
     const v = entries[i]![1];
     values[j] = v;
     if (v !== null) {
       present[j] = 1;
-      sha256(v).copy(valueHashes, j * 32);
+      copy32(sha256(v), 0, valueHashes, j * 32);
     }
   }
   return { count: n, keyHashes, valueHashes, present, values };
@@ -271,12 +276,12 @@ export class SparseMerkleTree {
     const id = p.allocLeaf();
     const ch = this.ch!;
     const slot = p.right[id]!;
-    ch.keyHashes.copy(p.leafKeys, slot * 32, i * 32, i * 32 + 32);
+    copy32(ch.keyHashes, i * 32, p.leafKeys, slot * 32);
     const s = this.scratch;
     s[0] = 0;
-    ch.keyHashes.copy(s, 1, i * 32, i * 32 + 32);
-    ch.valueHashes.copy(s, 33, i * 32, i * 32 + 32);
-    sha256(s).copy(p.hashes, id * 32);
+    copy32(ch.keyHashes, i * 32, s, 1);
+    copy32(ch.valueHashes, i * 32, s, 33);
+    copy32(sha256(s), 0, p.hashes, id * 32);
     this.created.push(id);
     this.createdChange.push(i);
     return id;
@@ -295,9 +300,9 @@ export class SparseMerkleTree {
     p.right[id] = r;
     const s = this.scratch;
     s[0] = 1;
-    p.hashes.copy(s, 1, l * 32, l * 32 + 32);
-    p.hashes.copy(s, 33, r * 32, r * 32 + 32);
-    sha256(s).copy(p.hashes, id * 32);
+    copy32(p.hashes, l * 32, s, 1);
+    copy32(p.hashes, r * 32, s, 33);
+    copy32(sha256(s), 0, p.hashes, id * 32);
     this.created.push(id);
     this.createdChange.push(-1);
     return id;
@@ -418,7 +423,15 @@ export class SparseMerkleTree {
       pool.locH[id] = height;
       pool.locI[id] = j;
     }
-    // Each chunk is written in place (no per-record arrays): see treeStore.ts for the layout.
+    // All chunks are written in place into one allocation (no per-record arrays); see
+    // treeStore.ts for the layout.
+    let total = 0;
+    for (let j = 0; j < n; j++) {
+      const ci = u.createdChange[j]!;
+      total += ci >= 0 ? 65 + ch.values[ci]!.length : INTERNAL_RECORD_BYTES;
+    }
+    const all = Buffer.alloc(total + 3 * Math.ceil(n / RECORDS_PER_CHUNK) + 4 * n);
+    let at = 0;
     for (let c0 = 0, chunk = 0; c0 < n; c0 += RECORDS_PER_CHUNK, chunk++) {
       const c1 = Math.min(n, c0 + RECORDS_PER_CHUNK);
       const head = 3 + 4 * (c1 - c0);
@@ -427,7 +440,8 @@ export class SparseMerkleTree {
         const ci = u.createdChange[j]!;
         size += ci >= 0 ? 65 + ch.values[ci]!.length : INTERNAL_RECORD_BYTES;
       }
-      const out = Buffer.alloc(size);
+      const out = all.subarray(at, at + size);
+      at += size;
       out[0] = CHUNK_FORMAT;
       out.writeUInt16BE(c1 - c0, 1);
       let o = head;
@@ -436,8 +450,8 @@ export class SparseMerkleTree {
         const ci = u.createdChange[j]!;
         if (ci >= 0) {
           out[o] = 0;
-          ch.keyHashes.copy(out, o + 1, ci * 32, ci * 32 + 32);
-          ch.valueHashes.copy(out, o + 33, ci * 32, ci * 32 + 32);
+          copy32(ch.keyHashes, ci * 32, out, o + 1);
+          copy32(ch.valueHashes, ci * 32, out, o + 33);
           const v = ch.values[ci]!;
           out.set(v, o + 65);
           o += 65 + v.length;
@@ -445,8 +459,8 @@ export class SparseMerkleTree {
           const l = pool.left[id]!;
           const r = pool.right[id]!;
           out[o] = 1;
-          pool.hashes.copy(out, o + 1, l * 32, l * 32 + 32);
-          pool.hashes.copy(out, o + 33, r * 32, r * 32 + 32);
+          copy32(pool.hashes, l * 32, out, o + 1);
+          copy32(pool.hashes, r * 32, out, o + 33);
           // Empty children keep location zero (Buffer.alloc zero-fills).
           if (l !== EMPTY) {
             const lh = pool.locH[l]!;
@@ -501,9 +515,9 @@ export class SparseMerkleTree {
   }
 
   /**
-   * Builds the tree of the stored root `root` by walking its records level by level (batched
-   * `getMany`), keeping every node's location. Cost: one read per distinct chunk holding a live
-   * node. Checks each record's hash against its parent's unless `verify` is false.
+   * Builds the tree of the stored root `root` by walking its records depth-first, keeping every
+   * node's location. Cost: about one read per distinct chunk holding a live node. Checks each
+   * record's hash against the hash its parent names unless `verify` is false.
    */
   static async load(kv: KvStore, root: NodeRef, opts: TreeLoadOpts = {}): Promise<SparseMerkleTree> {
     const verify = opts.verify ?? true;
@@ -514,34 +528,29 @@ export class SparseMerkleTree {
     Buffer.from(root.hash).copy(pool.hashes, rootId * 32);
     pool.locH[rootId] = root.height;
     pool.locI[rootId] = root.index;
-    let frontier: number[] = [rootId];
-    // Chunks of the previous and current level (parents and children are usually close), by
-    // height then chunk number.
-    let prevCache = new Map<number, Map<number, Buffer>>();
+    // Depth-first, left first: nodes are stored in creation order (post-order, children before
+    // parents), so a chunk's records are visited within a short window and a small LRU of chunks
+    // fetches each chunk about once.
+    const cache = new Map<number | string, Buffer>();
+    const cacheMax = 4096;
     const zero = Buffer.alloc(32);
-    for (let depth = 0; frontier.length > 0; depth++) {
+    let lastH = -1;
+    let lastC = -1;
+    let last: Buffer = zero;
+    const stack: number[] = [rootId];
+    const depthOf: number[] = [0];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      const depth = depthOf.pop()!;
       if (depth > 256) throw new StateError('STATE_CORRUPT', 'stored tree deeper than 256 levels');
-      const cache = new Map<number, Map<number, Buffer>>();
-      const want: [number, number][] = [];
-      for (const id of frontier) {
-        const h = pool.locH[id]!;
-        const c = pool.locI[id]! >>> 6;
-        let byH = cache.get(h);
-        if (byH === undefined) {
-          byH = new Map();
-          cache.set(h, byH);
-        }
-        if (byH.has(c)) continue;
-        const old = prevCache.get(h)?.get(c);
-        byH.set(c, old ?? zero);
-        if (old === undefined) want.push([h, c]);
-      }
-      for (let i = 0; i < want.length; i += 4096) {
-        const part = want.slice(i, i + 4096);
-        const vs = await kv.getMany(part.map(([h, c]) => treeChunkKey(h, c)));
-        for (let j = 0; j < vs.length; j++) {
-          const v = vs[j];
-          const [h, c] = part[j]!;
+      const h = pool.locH[id]!;
+      const li = pool.locI[id]!;
+      const c = li >>> 6;
+      if (h !== lastH || c !== lastC) {
+        const key = h < 0x8000000 ? h * 0x4000000 + c : `${h}:${c}`;
+        let chunk = cache.get(key);
+        if (chunk === undefined) {
+          const v = await kv.get(treeChunkKey(h, c));
           if (v === undefined) {
             throw new StateError('STATE_CORRUPT', `tree chunk ${c} of height ${h} is missing`, {
               height: h,
@@ -551,65 +560,65 @@ export class SparseMerkleTree {
           if (v[0] !== CHUNK_FORMAT) {
             throw new StateError('STATE_FORMAT', `tree chunk format ${v[0]}, expected ${CHUNK_FORMAT}`);
           }
-          cache.get(h)!.set(c, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+          chunk = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+          cache.set(key, chunk);
+          if (cache.size > cacheMax) cache.delete(cache.keys().next().value!);
         }
+        last = chunk;
+        lastH = h;
+        lastC = c;
       }
-      const next: number[] = [];
-      for (const id of frontier) {
-        const h = pool.locH[id]!;
-        const li = pool.locI[id]!;
-        const chunk = cache.get(h)!.get(li >>> 6)!;
-        const slot = li & (RECORDS_PER_CHUNK - 1);
-        const count = chunk.readUInt16BE(1);
-        const head = 3 + 4 * count;
-        if (slot >= count) {
-          throw new StateError('STATE_CORRUPT', `tree chunk holds ${count} records, slot ${slot} requested`);
-        }
-        const start = slot === 0 ? 0 : chunk.readUInt32BE(3 + 4 * (slot - 1));
-        const len = chunk.readUInt32BE(3 + 4 * slot) - start;
-        const o = head + start;
-        if (
-          len < 65 ||
-          o + len > chunk.length ||
-          (verify && sha256(chunk.subarray(o, o + 65)).compare(pool.hashes, id * 32, id * 32 + 32) !== 0)
-        ) {
-          throw new StateError('STATE_CORRUPT', `tree record (${h}, ${li}) fails its hash`, {
-            height: h,
-            index: li,
-          });
-        }
-        const tag = chunk[o];
-        if (tag === 0) {
-          const leafSlot = pool.makeLeaf(id);
-          chunk.copy(pool.leafKeys, leafSlot * 32, o + 1, o + 33);
-          continue;
-        }
-        if (tag !== 1 || len !== INTERNAL_RECORD_BYTES) {
-          throw new StateError('STATE_CORRUPT', `tree record (${h}, ${li}) has tag ${tag} and ${len} bytes`);
-        }
-        for (let side = 0; side < 2; side++) {
-          const ho = o + 1 + 32 * side;
-          const lo = o + 65 + 12 * side;
-          let k = EMPTY;
-          if (chunk.compare(zero, 0, 32, ho, ho + 32) !== 0) {
-            if (chunk.readUInt32BE(lo) !== 0) {
-              throw new StateError(
-                'STATE_HEIGHT_RANGE',
-                `stored node height above 2^32 − 1 in record (${h}, ${li})`,
-              );
-            }
-            k = pool.alloc();
-            chunk.copy(pool.hashes, k * 32, ho, ho + 32);
-            pool.locH[k] = chunk.readUInt32BE(lo + 4);
-            pool.locI[k] = chunk.readUInt32BE(lo + 8);
-            next.push(k);
+      const chunk = last;
+      const slot = li & (RECORDS_PER_CHUNK - 1);
+      const count = chunk.readUInt16BE(1);
+      const head = 3 + 4 * count;
+      if (slot >= count) {
+        throw new StateError('STATE_CORRUPT', `tree chunk holds ${count} records, slot ${slot} requested`);
+      }
+      const start = slot === 0 ? 0 : chunk.readUInt32BE(3 + 4 * (slot - 1));
+      const len = chunk.readUInt32BE(3 + 4 * slot) - start;
+      const o = head + start;
+      if (
+        len < 65 ||
+        o + len > chunk.length ||
+        (verify && sha256(chunk.subarray(o, o + 65)).compare(pool.hashes, id * 32, id * 32 + 32) !== 0)
+      ) {
+        throw new StateError('STATE_CORRUPT', `tree record (${h}, ${li}) fails its hash`, {
+          height: h,
+          index: li,
+        });
+      }
+      const tag = chunk[o];
+      if (tag === 0) {
+        const leafSlot = pool.makeLeaf(id);
+        copy32(chunk, o + 1, pool.leafKeys, leafSlot * 32);
+        continue;
+      }
+      if (tag !== 1 || len !== INTERNAL_RECORD_BYTES) {
+        throw new StateError('STATE_CORRUPT', `tree record (${h}, ${li}) has tag ${tag} and ${len} bytes`);
+      }
+      // Right pushed first so the left subtree is walked first.
+      for (let side = 1; side >= 0; side--) {
+        const ho = o + 1 + 32 * side;
+        const lo = o + 65 + 12 * side;
+        let k = EMPTY;
+        if (chunk.compare(zero, 0, 32, ho, ho + 32) !== 0) {
+          if (chunk.readUInt32BE(lo) !== 0) {
+            throw new StateError(
+              'STATE_HEIGHT_RANGE',
+              `stored node height above 2^32 − 1 in record (${h}, ${li})`,
+            );
           }
-          if (side === 0) pool.left[id] = k;
-          else pool.right[id] = k;
+          k = pool.alloc();
+          copy32(chunk, ho, pool.hashes, k * 32);
+          pool.locH[k] = chunk.readUInt32BE(lo + 4);
+          pool.locI[k] = chunk.readUInt32BE(lo + 8);
+          stack.push(k);
+          depthOf.push(depth + 1);
         }
+        if (side === 0) pool.left[id] = k;
+        else pool.right[id] = k;
       }
-      prevCache = cache;
-      frontier = next;
     }
     t.rootId = rootId;
     return t;

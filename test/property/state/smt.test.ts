@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  computeRootFromEntries,
   decodeProof,
   encodeProof,
   HubStore,
@@ -91,6 +92,19 @@ describe('sparse Merkle tree against a naive recursive implementation', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('computeRootFromEntries (verify) equals the naive root', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(arbKey, arbValue), { selector: ([k]) => hex(k), maxLength: 60 }),
+        (entries) => {
+          const m = new Map(entries.map(([k, v]) => [hex(k), v]));
+          expect(hex(computeRootFromEntries(entries))).toBe(hex(naiveRoot(m)));
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 
