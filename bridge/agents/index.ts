@@ -1,0 +1,13 @@
+/**
+ * Public surface of the off-chain Hyperlane agents (impure: files, clocks, network): validator,
+ * relayer, their configuration in Hyperlane's registry format and the local checkpoint layout.
+ */
+export * from './announce.ts';
+export * from './atomicFile.ts';
+export * from './chainMetadata.ts';
+export * from './checkpointStorage.ts';
+export * from './errors.ts';
+export * from './evmAbi.ts';
+export * from './evmOrigin.ts';
+export * from './highWaterMark.ts';
+export * from './validator.ts';
