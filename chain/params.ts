@@ -4,11 +4,11 @@ import { type Params, ParamsCodec } from './codec/messages.ts';
 import { ChainError } from './errors.ts';
 import { paramsKey } from './keys.ts';
 
-/** Devnet defaults: a zero min gas price, 1 MiB txs, a 100M-gas block. */
+/** Devnet defaults: a zero min gas price, 64 KiB txs, a 3G-gas block (10,000 txs at a 300k gas limit). */
 export const DEFAULT_PARAMS: Params = {
   feeDenom: 'uumg',
   minGasPricePerKgas: 0n,
-  blockGasLimit: 100_000_000n,
+  blockGasLimit: 3_000_000_000n,
   maxTxBytes: 65_536n,
   gasPerTx: 20_000n,
   gasPerByte: 10n,

@@ -89,7 +89,10 @@ function writeScalar(w: BinaryWriter, f: FieldSpec, v: unknown): void {
       const n = v as bigint;
       if (typeof n !== 'bigint' || n < 0n || n > MAX_U64)
         throw new RangeError(`${f.name}: not a uint64: ${String(v)}`);
-      w.uint64(n);
+      // cosmjs-types' BinaryWriter.uint64 mis-encodes values in [2^31, 2^32) (its 32:32 split
+      // treats the low word as signed); below 2^32 the uint32 varint is the same bytes.
+      if (n < 0x1_0000_0000n) w.uint32(Number(n));
+      else w.uint64(n);
       return;
     }
     case 'uint32': {

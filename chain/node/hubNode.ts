@@ -20,7 +20,7 @@ import {
 import { bech32FromBytes, bytesEqual, fromHex, isLowS, toHex } from '../crypto.ts';
 import { ChainError } from '../errors.ts';
 import { genesisHash, initChain } from '../genesis.ts';
-import { concatBytes } from '../keys.ts';
+import { concatBytes, paramsKey } from '../keys.ts';
 import { readParams } from '../params.ts';
 import { applyBlock, type ChainConfig, stfVersionAt } from '../stf/applyBlock.ts';
 import { anteCheck } from '../stf/applyTx.ts';
@@ -126,7 +126,8 @@ export class HubNode extends EventEmitter {
   readonly genesisHash: Uint8Array;
   private readonly log: Logger;
   private readonly sigs: SigPool;
-  private readonly verified = new Set<string>();
+  /** Txs admitted by CheckTx with the params bytes they were decoded under. */
+  private readonly prechecked = new Map<Uint8Array, { tx: DecodedTx; params: Uint8Array }>();
   /**
    * Per account (hex): the sequence after its txs reaped into the block being committed — those
    * are neither in the mempool nor in committed state until the commit lands.
@@ -260,6 +261,7 @@ export class HubNode extends EventEmitter {
         throw new ChainError('MEMPOOL_FULL', 'this node is a follower; broadcast to the sequencer');
       }
       const view = this.store.view();
+      const paramsBytes = view.get(paramsKey())!;
       const params = readParams(view);
       const tx = decodeTx(bytes, params);
       this.mempool.checkCapacity(tx);
@@ -281,7 +283,7 @@ export class HubNode extends EventEmitter {
           `account sequence mismatch, expected ${base}, got ${tx.sequence}: incorrect account sequence`,
         );
       }
-      this.verified.add(toHex(tx.hash));
+      this.prechecked.set(bytes, { tx, params: paramsBytes });
       this.mempool.add(tx);
       return { code: 0, codespace: '', log: '', hash };
     } catch (e) {
@@ -323,16 +325,21 @@ export class HubNode extends EventEmitter {
     const height = this.last.height + 1n;
     const now = BigInt(Date.now());
     const timeMs = now > this.last.timeMs ? now : this.last.timeMs + 1n;
+    const paramsBytes = this.store.view().get(paramsKey())!;
     const params = readParams(this.store.view());
     let txs = this.mempool.reap(this.opts.maxTxsPerBlock ?? 10_000, params.blockGasLimit);
     for (const t of txs) {
       const a = toHex(t.signer);
       if ((this.inflight.get(a) ?? 0n) < t.sequence + 1n) this.inflight.set(a, t.sequence + 1n);
     }
+    // Reuse CheckTx's decoding and signature check for txs admitted under the block's params.
+    const prechecked = new Map<Uint8Array, DecodedTx>();
+    for (const t of txs) {
+      const p = this.prechecked.get(t.bytes);
+      if (p !== undefined && bytesEqual(p.params, paramsBytes)) prechecked.set(t.bytes, p.tx);
+    }
     let view = this.store.view();
-    let r = applyBlock(view, { height, timeMs, txs: txs.map((t) => t.bytes) }, this.config, {
-      verifiedSignatures: this.verified,
-    });
+    let r = applyBlock(view, { height, timeMs, txs: txs.map((t) => t.bytes) }, this.config, { prechecked });
     while (!r.ok) {
       // A tx admitted earlier became inapplicable (should not happen; recheck keeps the pool
       // consistent). Drop it and everything of its account after it, then retry.
@@ -341,9 +348,7 @@ export class HubNode extends EventEmitter {
       this.log.warn({ code: r.error.code, tx: toHex(bad.hash) }, 'dropping a tx that no longer applies');
       txs = txs.filter((t, i) => i < badIndex || !bytesEqual(t.signer, bad.signer));
       view = this.store.view();
-      r = applyBlock(view, { height, timeMs, txs: txs.map((t) => t.bytes) }, this.config, {
-        verifiedSignatures: this.verified,
-      });
+      r = applyBlock(view, { height, timeMs, txs: txs.map((t) => t.bytes) }, this.config, { prechecked });
     }
     const header: Header = {
       chainId: this.config.chainId,
@@ -361,7 +366,7 @@ export class HubNode extends EventEmitter {
     const signature = new Uint8Array(edSign(null, hash, key.privateKey));
     const block: Block = { header, txs: txs.map((t) => t.bytes), signature };
     const committed = await this.commit(block, hash, view, r.results, txs);
-    for (const t of txs) this.verified.delete(toHex(t.hash));
+    for (const [bytes] of prechecked) this.prechecked.delete(bytes);
     return committed;
   }
 
@@ -402,7 +407,11 @@ export class HubNode extends EventEmitter {
     this.metrics.blocksCommitted++;
     this.metrics.txsCommitted += txs.length;
     const committedView = this.store.view();
-    this.mempool.recheck((acct) => getAccount(committedView, fromHex(acct)!)?.sequence);
+    for (const dropped of this.mempool.recheck(
+      (acct) => getAccount(committedView, fromHex(acct)!)?.sequence,
+    )) {
+      this.prechecked.delete(dropped.bytes);
+    }
     const out: CommittedBlock = { block, header, hash, results, txHashes: txs.map((t) => t.hash), root };
     this.emit('block', out);
     return out;

@@ -135,7 +135,8 @@ export class Mempool {
    * After a block: drops every pending tx of `accountHex` whose sequence is below the account's
    * committed `sequence`, and the whole queue when its head no longer matches (a gap).
    */
-  recheck(sequenceOf: (accountHex: string) => bigint | undefined): void {
+  recheck(sequenceOf: (accountHex: string) => bigint | undefined): DecodedTx[] {
+    const removed: DecodedTx[] = [];
     for (const [acct, list] of this.byAccount) {
       const seq = sequenceOf(acct);
       let drop = 0;
@@ -149,9 +150,11 @@ export class Mempool {
         this.hashes.delete(toHex(e.tx.hash));
         this.bytes -= e.tx.bytes.length;
         this.count--;
+        removed.push(e.tx);
       }
       if (list.length === 0) this.byAccount.delete(acct);
     }
+    return removed;
   }
 
   /** Pending txs returned to the pool (a block failed to commit): pushed back at the head, in order. */

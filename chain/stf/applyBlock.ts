@@ -9,10 +9,9 @@
  */
 import type { StateView } from '../../state/types.ts';
 import type { TxResult } from '../codec/messages.ts';
-import { toHex } from '../crypto.ts';
 import { ChainError } from '../errors.ts';
 import { readParams } from '../params.ts';
-import { decodeTx } from '../tx.ts';
+import { type DecodedTx, decodeTx } from '../tx.ts';
 import { anteCheck, type BlockContext, type ChainConfig, executeTx } from './applyTx.ts';
 
 export type { BlockContext, ChainConfig } from './applyTx.ts';
@@ -24,11 +23,12 @@ export interface BlockInput extends BlockContext {
 
 export interface ApplyBlockOpts {
   /**
-   * Hex tx hashes whose signatures were verified already against this state's account numbers
-   * (the sequencer's worker threads). Validity of a signature is a pure function of the tx and the
-   * account number, so skipping the re-check changes no outcome.
+   * Txs the caller already decoded with the block's params and whose signatures it verified
+   * against this state's account numbers (the sequencer's CheckTx), keyed by the very byte array
+   * in `block.txs`. Decoding and signature validity are pure functions of the tx bytes, the params
+   * and the account number, so skipping them changes no outcome.
    */
-  verifiedSignatures?: ReadonlySet<string>;
+  prechecked?: ReadonlyMap<Uint8Array, DecodedTx>;
 }
 
 export type ApplyBlockResult =
@@ -48,7 +48,8 @@ const applyBlockV1: ApplyFn = (state, block, config, opts) => {
   let gasWanted = 0n;
   for (const [i, bytes] of block.txs.entries()) {
     try {
-      const tx = decodeTx(bytes, params);
+      const pre = opts.prechecked?.get(bytes);
+      const tx = pre ?? decodeTx(bytes, params);
       gasWanted += tx.gasLimit;
       if (gasWanted > params.blockGasLimit) {
         throw new ChainError(
@@ -56,7 +57,7 @@ const applyBlockV1: ApplyFn = (state, block, config, opts) => {
           `block gas ${gasWanted} exceeds the limit ${params.blockGasLimit}`,
         );
       }
-      const verified = opts.verifiedSignatures?.has(toHex(tx.hash)) === true;
+      const verified = pre !== undefined;
       const account = anteCheck(state, tx, config, block, params, { signatureVerified: verified });
       results.push(executeTx(state, tx, account, config, block));
     } catch (e) {
