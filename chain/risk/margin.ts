@@ -41,6 +41,8 @@ let MINU = new Float64Array(0);
 let UIDX = new Int32Array(0);
 let BCONF = new Float64Array(0);
 let BABS = new Float64Array(0);
+let ITEM_OFF = new Int32Array(0);
+let ITEM_Z = new Float64Array(0);
 let TAIL = new Float64Array(0);
 
 function ensureScratch(cols: number, nU: number, j: number): void {
@@ -79,6 +81,222 @@ function checkStatus(arrays: RiskArrays, k: number): void {
   if (e) throw e;
 }
 
+// Outputs of accumulateUnderlying (module scratch: the kernel is synchronous and single-threaded).
+let gU = 0;
+let gBasis = 0;
+let gStaticOpt = 0;
+let gPerpAbs = 0;
+let gBaseAbs = 0;
+let gPerpHeld = false;
+let gBuckets = 0;
+
+/**
+ * The grid stage for one underlying: from position index `i` (the first of underlying gU), the
+ * sparse dot products of sizes with the instruments' risk-array rows, bucket by bucket, the static
+ * discount of positive bucket values, into P[1 … S] and (when `full`) the ES columns, plus the
+ * bucket's basis contingency (`full`), naked shorts and confidence inputs. A bucket holding one
+ * option uses that option's precomputed discounted P&L row (`pnlLong`/`pnlShort`); a bucket holding
+ * several sums their values first (the discount is not linear). Returns the index after the
+ * underlying. The scenario columns get the same arithmetic whether `full` or not.
+ */
+function accumulateUnderlying(
+  acc: CompiledAccount,
+  arrays: RiskArrays,
+  sizes: Float64Array,
+  i: number,
+  full: boolean,
+): number {
+  const cp = arrays.params;
+  const uni = arrays.universe;
+  const C = arrays.cols;
+  const S = arrays.scenarioCount;
+  const cols = full ? C : S + 1;
+  const esBase = S + 3;
+  const upCol = S + 1;
+  const downCol = S + 2;
+  const values = arrays.values;
+  const pnl = arrays.pnl;
+  const status = arrays.status;
+  const instr = acc.instr;
+  const n = instr.length;
+  if (BCONF.length < n) {
+    BCONF = new Float64Array(n);
+    BABS = new Float64Array(n);
+    ITEM_OFF = new Int32Array(n + 4);
+    ITEM_Z = new Float64Array(n + 4);
+  }
+  // Locals for the hot loops (module bindings and property loads are not hoisted by the JIT).
+  const v = V;
+  const p = P;
+  const bconf = BCONF;
+  const babs = BABS;
+  const itemOff = ITEM_OFF;
+  const itemZ = ITEM_Z;
+  const uUnd = uni.underlying;
+  const uKind = uni.kind;
+  const uBucket = uni.bucket;
+  const uStrike = uni.strike;
+  const basisFactor = arrays.bucketBasisFactor;
+  const u = uUnd[instr[i]!]!;
+  gU = u;
+  for (let c = 1; c < C; c++) p[c] = 0;
+  let basis = 0;
+  let staticOpt = 0;
+  let perpAbs = 0;
+  let baseAbs = 0;
+  let perpHeld = false;
+  let nb = 0;
+  let items = 0;
+  const spot = arrays.spot[u]!;
+  while (i < n) {
+    const k = instr[i]!;
+    if (uUnd[k] !== u) break;
+    const kind = uKind[k]!;
+    if (kind !== KIND_OPTION) {
+      const sz = sizes[i]!;
+      if (sz !== 0) {
+        if (status[k] !== null) throw status[k]!;
+        itemOff[items] = 2 * k * C;
+        itemZ[items] = sz;
+        items++;
+        if (kind === KIND_PERP) {
+          perpAbs += sz < 0 ? -sz : sz;
+          perpHeld = true;
+        } else baseAbs += sz < 0 ? -sz : sz;
+      }
+      i++;
+      continue;
+    }
+    const b = uBucket[k]!;
+    // The bucket's positions are contiguous: find its end and how many are non-zero.
+    let end = i;
+    let count = 0;
+    let lone = -1;
+    while (end < n && uBucket[instr[end]!] === b) {
+      if (sizes[end] !== 0) {
+        count++;
+        lone = end;
+      }
+      end++;
+    }
+    if (count === 0) {
+      i = end;
+      continue;
+    }
+    let naked = 0;
+    let absSum = 0;
+    if (count === 1) {
+      // One option in the bucket: its precomputed discounted P&L row, added in the pass below.
+      const kk = instr[lone]!;
+      if (status[kk] !== null) throw status[kk]!;
+      const sz = sizes[lone]!;
+      const off = (2 * kk + (sz > 0 ? 0 : 1)) * C;
+      itemOff[items] = off;
+      itemZ[items] = sz;
+      items++;
+      if (full) {
+        const dUp = sz * pnl[off + upCol]!;
+        const dDown = sz * pnl[off + downCol]!;
+        const worstBasis = dUp < dDown ? dUp : dDown;
+        if (worstBasis < 0) basis += worstBasis * basisFactor[b]!;
+      }
+      naked = sz < 0 ? -sz : 0;
+      absSum = sz < 0 ? -sz : sz;
+    } else {
+      // Several options: sum their values first (the discount applies to the bucket's value).
+      let first = true;
+      let strike = uStrike[k]!;
+      let net = 0;
+      for (; i < end; i++) {
+        const kk = instr[i]!;
+        const st = uStrike[kk]!;
+        if (st !== strike) {
+          // Naked shorts net per strike: calls and puts of one strike are adjacent.
+          if (net < 0) naked -= net;
+          net = 0;
+          strike = st;
+        }
+        const sz = sizes[i]!;
+        if (sz === 0) continue;
+        if (status[kk] !== null) throw status[kk]!;
+        const row = kk * C;
+        if (first) {
+          for (let c = 0; c < cols; c++) v[c] = sz * values[row + c]!;
+          first = false;
+        } else {
+          for (let c = 0; c < cols; c++) v[c] = v[c]! + sz * values[row + c]!;
+        }
+        net += sz;
+        absSum += sz < 0 ? -sz : sz;
+      }
+      if (net < 0) naked -= net;
+      const mtm = v[0]!;
+      const sd = arrays.bucketDiscount[b]!;
+      for (let c = 1; c <= S; c++) {
+        const x = v[c]!;
+        p[c] = p[c]! + ((x > 0 ? x * sd : x) - mtm);
+      }
+      if (full) {
+        for (let c = esBase; c < C; c++) {
+          const x = v[c]!;
+          p[c] = p[c]! + ((x > 0 ? x * sd : x) - mtm);
+        }
+        const dUp = v[upCol]! - mtm;
+        const dDown = v[downCol]! - mtm;
+        const worstBasis = dUp < dDown ? dUp : dDown;
+        if (worstBasis < 0) basis += worstBasis * basisFactor[b]!;
+      }
+    }
+    i = end;
+    staticOpt += naked * cp.optionPct * spot;
+    bconf[nb] = arrays.bucketConfidence[b]!;
+    babs[nb] = absSum;
+    nb++;
+  }
+  // The sparse dot product proper, column by column with the rows in locals, four at a time:
+  // P[c] += z0·r0[c] + z1·r1[c] + z2·r2[c] + z3·r3[c] (fixed association, so fixed bits).
+  let j = 0;
+  for (; j + 4 <= items; j += 4) {
+    const o0 = itemOff[j]!;
+    const o1 = itemOff[j + 1]!;
+    const o2 = itemOff[j + 2]!;
+    const o3 = itemOff[j + 3]!;
+    const z0 = itemZ[j]!;
+    const z1 = itemZ[j + 1]!;
+    const z2 = itemZ[j + 2]!;
+    const z3 = itemZ[j + 3]!;
+    for (let c = 1; c < cols; c++) {
+      p[c] = p[c]! + (z0 * pnl[o0 + c]! + z1 * pnl[o1 + c]! + z2 * pnl[o2 + c]! + z3 * pnl[o3 + c]!);
+    }
+  }
+  if (items - j === 3) {
+    const o0 = itemOff[j]!;
+    const o1 = itemOff[j + 1]!;
+    const o2 = itemOff[j + 2]!;
+    const z0 = itemZ[j]!;
+    const z1 = itemZ[j + 1]!;
+    const z2 = itemZ[j + 2]!;
+    for (let c = 1; c < cols; c++) p[c] = p[c]! + (z0 * pnl[o0 + c]! + z1 * pnl[o1 + c]! + z2 * pnl[o2 + c]!);
+  } else if (items - j === 2) {
+    const o0 = itemOff[j]!;
+    const o1 = itemOff[j + 1]!;
+    const z0 = itemZ[j]!;
+    const z1 = itemZ[j + 1]!;
+    for (let c = 1; c < cols; c++) p[c] = p[c]! + (z0 * pnl[o0 + c]! + z1 * pnl[o1 + c]!);
+  } else if (items - j === 1) {
+    const o0 = itemOff[j]!;
+    const z0 = itemZ[j]!;
+    for (let c = 1; c < cols; c++) p[c] = p[c]! + z0 * pnl[o0 + c]!;
+  }
+  gBasis = basis;
+  gStaticOpt = staticOpt;
+  gPerpAbs = perpAbs;
+  gBaseAbs = baseAbs;
+  gPerpHeld = perpHeld;
+  gBuckets = nb;
+  return i;
+}
+
 /**
  * Evaluates one view. `sizes` is `sizeAll` or `sizeFinal`. Writes per-underlying MM, conf and worst
  * scenario into the scratch arrays (indices 0 … nU−1, underlying ids in UIDX).
@@ -91,105 +309,39 @@ function evaluateView(
   cap: Capture | null,
 ): void {
   const cp = arrays.params;
-  const uni = arrays.universe;
   const C = arrays.cols;
   const S = arrays.scenarioCount;
   const J = arrays.jointCount;
   const esBase = S + 3;
-  const upCol = S + 1;
-  const downCol = S + 2;
-  const values = arrays.values;
-  const instr = acc.instr;
-  const n = instr.length;
+  const n = acc.instr.length;
   ensureScratch(C, cp.underlyings.length, J);
-  if (BCONF.length < n) {
-    BCONF = new Float64Array(n);
-    BABS = new Float64Array(n);
-  }
-  for (let j = 0; j < J; j++) ES[j] = 0;
+  const esAcc = ES;
+  const p = P;
+  const weight = cp.scenarioWeight;
+  for (let j = 0; j < J; j++) esAcc[j] = 0;
   let nU = 0;
   let i = 0;
   while (i < n) {
-    const u = uni.underlying[instr[i]!]!;
-    for (let c = 1; c < C; c++) P[c] = 0;
-    let basis = 0;
-    let staticOpt = 0;
-    let perpAbs = 0;
-    let baseAbs = 0;
-    let perpHeld = false;
-    let nb = 0;
+    i = accumulateUnderlying(acc, arrays, sizes, i, true);
+    const u = gU;
+    const basis = gBasis;
+    const perpAbs = gPerpAbs;
+    const baseAbs = gBaseAbs;
+    const nb = gBuckets;
     const spot = arrays.spot[u]!;
-    while (i < n && uni.underlying[instr[i]!] === u) {
-      const k = instr[i]!;
-      const kind = uni.kind[k]!;
-      if (kind === KIND_OPTION) {
-        const b = uni.bucket[k]!;
-        for (let c = 0; c < C; c++) V[c] = 0;
-        let naked = 0;
-        let absSum = 0;
-        while (i < n && uni.bucket[instr[i]!] === b) {
-          const strike = uni.strike[instr[i]!]!;
-          let net = 0;
-          while (i < n && uni.bucket[instr[i]!] === b && uni.strike[instr[i]!] === strike) {
-            const kk = instr[i]!;
-            const sz = sizes[i]!;
-            if (sz !== 0) {
-              checkStatus(arrays, kk);
-              const row = kk * C;
-              for (let c = 0; c < C; c++) V[c] = V[c]! + sz * values[row + c]!;
-              net += sz;
-              absSum += sz < 0 ? -sz : sz;
-            }
-            i++;
-          }
-          if (net < 0) naked -= net;
-        }
-        if (absSum === 0) continue;
-        const mtm = V[0]!;
-        const sd = arrays.bucketDiscount[b]!;
-        for (let c = 1; c <= S; c++) {
-          const x = V[c]!;
-          P[c] = P[c]! + ((x > 0 ? x * sd : x) - mtm);
-        }
-        for (let c = esBase; c < C; c++) {
-          const x = V[c]!;
-          P[c] = P[c]! + ((x > 0 ? x * sd : x) - mtm);
-        }
-        const dUp = V[upCol]! - mtm;
-        const dDown = V[downCol]! - mtm;
-        const worstBasis = Math.min(dUp, dDown);
-        if (worstBasis < 0) basis += worstBasis * arrays.bucketBasisFactor[b]!;
-        staticOpt += naked * cp.optionPct * spot;
-        BCONF[nb] = arrays.bucketConfidence[b]!;
-        BABS[nb] = absSum;
-        nb++;
-      } else {
-        const sz = sizes[i]!;
-        if (sz !== 0) {
-          checkStatus(arrays, k);
-          const row = k * C;
-          for (let c = 1; c < C; c++) P[c] = P[c]! + sz * values[row + c]!;
-          if (kind === KIND_PERP) {
-            perpAbs += sz < 0 ? -sz : sz;
-            perpHeld = true;
-          } else baseAbs += sz < 0 ? -sz : sz;
-        }
-        i++;
-      }
-    }
     // Worst case: Derive starts from the basis contingency and replaces it only when strictly lower.
     let minSpan = basis;
     let worst = -1;
     for (let s = 0; s < S; s++) {
-      const v = cp.scenarioWeight[s]! * P[1 + s]!;
+      const v = weight[s]! * p[1 + s]!;
       if (v < minSpan) {
         minSpan = v;
         worst = s;
       }
     }
-    const staticCont = (perpAbs * cp.perpPct + baseAbs * cp.basePct) * spot + staticOpt;
+    const staticCont = (perpAbs * cp.perpPct + baseAbs * cp.basePct) * spot + gStaticOpt;
     let portfolioConf = arrays.spotConfidence[u]!;
-    if (perpHeld) {
+    if (gPerpHeld) {
       const pc = arrays.perpConfidence[u]!;
       if (pc < portfolioConf) portfolioConf = pc;
     }
@@ -200,7 +352,7 @@ function evaluateView(
       const bc = Math.min(BCONF[q]!, portfolioConf);
       if (bc < cp.confThreshold) conf += (1 - bc) * cp.confMargin * BABS[q]! * spot;
     }
-    for (let j = 0; j < J; j++) ES[j] = ES[j]! + P[esBase + j]!;
+    for (let j = 0; j < J; j++) esAcc[j] = esAcc[j]! + p[esBase + j]!;
     UIDX[nU] = u;
     MMU[nU] = staticCont - minSpan;
     CONFU[nU] = conf;
@@ -283,16 +435,21 @@ function equityParts(acc: CompiledAccount, arrays: RiskArrays): { equity: number
   const values = arrays.values;
   let equity = 0;
   let mtm = 0;
+  const instr = acc.instr;
+  const kind = uni.kind;
+  const sizeFinal = acc.sizeFinal;
+  const sizeProv = acc.sizeProvisional;
+  const status = arrays.status;
   // Options: final sizes at value, provisional ones only when their value is negative.
-  for (let i = 0; i < acc.instr.length; i++) {
-    const k = acc.instr[i]!;
-    if (uni.kind[k] !== KIND_OPTION) continue;
+  for (let i = 0; i < instr.length; i++) {
+    const k = instr[i]!;
+    if (kind[k] !== KIND_OPTION) continue;
     const v = values[k * C]!;
-    const fin = acc.sizeFinal[i]! * v;
-    const prov = acc.sizeProvisional[i]! * v;
-    if (acc.sizeAll[i] !== 0 || fin !== 0) checkStatus(arrays, k);
+    const fin = sizeFinal[i]! * v;
+    const prov = sizeProv[i]! * v;
+    if (status[k] !== null && (fin !== 0 || prov !== 0)) throw status[k]!;
     mtm += fin + prov;
-    equity += fin + Math.min(prov, 0);
+    equity += fin + (prov < 0 ? prov : 0);
   }
   for (let q = 0; q < acc.perpInstr.length; q++) {
     const k = acc.perpInstr[q]!;
@@ -401,16 +558,25 @@ export function evaluateAccount(acc: CompiledAccount, arrays: RiskArrays): Margi
 }
 
 /**
- * The grid stage alone (for benchmarks and the STF's scenario view): each underlying's weighted
- * scenario P&L of all items, written into `out` (length ≥ underlyings × S, row per underlying
- * index). Returns the number of underlyings the account holds.
+ * The grid stage alone (benchmarks, the STF's scenario view): each held underlying's weighted
+ * scenario P&L over all items, written into `out` at row `underlyingIndex·S` (length ≥
+ * underlyings × S), by exactly the accumulation {@link evaluateAccount} uses. Returns how many
+ * underlyings the account holds.
  */
 export function scenarioPnlInto(acc: CompiledAccount, arrays: RiskArrays, out: Float64Array): number {
-  const cap: Capture = { grid: new Map() };
-  evaluateView(acc, arrays, acc.sizeAll, ALL, cap);
   const S = arrays.scenarioCount;
-  for (const [u, g] of cap.grid) out.set(g.pnl, u * S);
-  return cap.grid.size;
+  const w = arrays.params.scenarioWeight;
+  ensureScratch(arrays.cols, arrays.params.underlyings.length, arrays.jointCount);
+  const n = acc.instr.length;
+  let held = 0;
+  let i = 0;
+  while (i < n) {
+    i = accumulateUnderlying(acc, arrays, acc.sizeAll, i, false);
+    const o = gU * S;
+    for (let s = 0; s < S; s++) out[o + s] = w[s]! * P[1 + s]!;
+    held++;
+  }
+  return held;
 }
 
 const ZERO_GREEKS: Greeks = { delta: 0, gamma: 0, vega: 0, theta: 0, rho: 0 };

@@ -34,6 +34,15 @@ export interface RiskArrays {
   readonly jointCount: number;
   /** Row-major values, `instruments × cols`. */
   readonly values: Float64Array;
+  /**
+   * Per-unit P&L rows, two per instrument (row 2k for a long, 2k+1 for a short, stride `cols`):
+   * for an option alone in its bucket, the static discount applied — long (A[c] > 0 ? A[c]·SD : 0)
+   * − A[0], short A[c] − A[0] (a short's value is never positive, so never discounted), with the
+   * undiscounted basis moves A[c] − A[0] in columns S+1, S+2 of both; for perps and spot both rows
+   * are the instrument's P&L row. The margin step adds size × row for every linear position and
+   * every option alone in its bucket.
+   */
+  readonly pnl: Float64Array;
   /** Per instrument: null when usable, else the error an account holding it gets. */
   readonly status: readonly (RiskError | null)[];
   /** Per option: the implied vol used (unshocked), NaN otherwise. */
@@ -163,6 +172,7 @@ export function buildRiskArrays(
   const n = universe.ids.length;
   const nB = universe.bucketUnderlying.length;
   const values = new Float64Array(n * C);
+  const pnl = new Float64Array(2 * n * C);
   const status: (RiskError | null)[] = new Array(n).fill(null);
   const vol = new Float64Array(n).fill(Number.NaN);
 
@@ -394,11 +404,15 @@ export function buildRiskArrays(
         continue;
       }
       for (let c = 0; c < C; c++) values[row + c] = (colSpot[c]! - 1) * p;
+      pnl.set(values.subarray(row, row + C), 2 * row);
+      pnl.set(values.subarray(row, row + C), 2 * row + C);
       continue;
     }
     if (kind !== KIND_OPTION) {
       const unit = spot[u]! / stablePrice;
       for (let c = 0; c < C; c++) values[row + c] = (colSpot[c]! - 1) * unit;
+      pnl.set(values.subarray(row, row + C), 2 * row);
+      pnl.set(values.subarray(row, row + C), 2 * row + C);
       continue;
     }
     const b = universe.bucket[i]!;
@@ -456,6 +470,14 @@ export function buildRiskArrays(
         isCall,
       );
     }
+    const sd = bucketDiscount[b]!;
+    const a0 = values[row]!;
+    for (let c = 1; c < C; c++) {
+      const a = values[row + c]!;
+      const basisCol = c === S + 1 || c === S + 2;
+      pnl[2 * row + c] = (basisCol ? a : a > 0 ? a * sd : 0) - a0;
+      pnl[2 * row + C + c] = a - a0;
+    }
   }
 
   // Fingerprint: row values + the facts an account's margin reads beside them.
@@ -488,6 +510,7 @@ export function buildRiskArrays(
     scenarioCount: S,
     jointCount: J,
     values,
+    pnl,
     status,
     vol,
     bucketDiscount,
