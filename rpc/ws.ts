@@ -1,7 +1,7 @@
 /**
  * `/websocket`: JSON-RPC over WebSocket with CometBFT's `subscribe` / `unsubscribe` /
- * `unsubscribe_all` for `tm.event='NewBlock'` and `tm.event='Tx'` (events arrive with the id
- * suffixed `#event`, as CosmJS expects). Other methods are answered as over HTTP.
+ * `unsubscribe_all` for `tm.event='NewBlock'` and `tm.event='Tx'` (events carry the subscribe request's
+ * id, as CometBFT 0.38 sends them and CosmJS 0.39 filters them). Other methods are answered as over HTTP.
  */
 import type { FastifyInstance } from 'fastify';
 import type { CommittedBlock } from '../chain/node/hubNode.ts';
@@ -38,7 +38,7 @@ export function registerWebsocket(app: FastifyInstance, node: HubNode): void {
           const cb = cometBlock(c.block, c.hash);
           send({
             jsonrpc: '2.0',
-            id: `${s.id}#event`,
+            id: s.id,
             result: {
               query: s.query,
               data: {
@@ -60,7 +60,7 @@ export function registerWebsocket(app: FastifyInstance, node: HubNode): void {
           c.block.txs.forEach((tx, i) => {
             send({
               jsonrpc: '2.0',
-              id: `${s.id}#event`,
+              id: s.id,
               result: {
                 query: s.query,
                 data: {

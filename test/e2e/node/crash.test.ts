@@ -18,7 +18,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../../chain/index.ts';
 import { buildLinkEvmAddress, hubRegistry, LINK_TYPE_URL } from '../../../chain/node/client.ts';
 import { devnetPrivateKey, homePaths, initHome, loadGenesis } from '../../../chain/node/home.ts';
-import { Replayer, openNodeStore } from '../../../chain/node/openStore.ts';
+import { openNodeStore, Replayer } from '../../../chain/node/openStore.ts';
 
 const BIN = new URL('../../../bin/unimargin', import.meta.url).pathname;
 const KILLS = 52;
@@ -184,7 +184,8 @@ describe('crash safety', () => {
       } finally {
         await stored.close();
       }
-      for (const hash of committed) expect(replayer.txHashes.has(hash.toLowerCase()), `restart ${k}: tx ${hash} lost`).toBe(true);
+      for (const hash of committed)
+        expect(replayer.txHashes.has(hash.toLowerCase()), `restart ${k}: tx ${hash} lost`).toBe(true);
       expect(replayer.duplicateTxs, `restart ${k}`).toEqual([]);
     }
 
