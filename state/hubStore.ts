@@ -41,7 +41,7 @@ import { SortedKeys } from './sortedKeys.ts';
 import { decodeRootRecord, EMPTY_REF, encodeRootRecord, type NodeRef, TreeReader } from './treeStore.ts';
 import type { StateChanges, StateView } from './types.ts';
 import { LeafSet } from './verify.ts';
-import { bytesOfHex, CommittedState, hexOf, OverlayView } from './view.ts';
+import { bytesOfHex, CommittedState, hexOf, latin1Of, OverlayView } from './view.ts';
 
 const META_FORMAT = 1;
 
@@ -264,14 +264,14 @@ export class HubStore {
         `loaded tree root differs from the meta root at height ${meta.height}`,
       );
     }
-    const values = new Map<string, Uint8Array>();
+    const values = new Map<string, string>();
     const order: string[] = [];
     for await (const [k, v] of kv.iterate({
       gte: Uint8Array.of(KEY_PREFIX.STATE),
       lt: Uint8Array.of(KEY_PREFIX.STATE + 1),
     })) {
       const h = hexOf(k.subarray(1));
-      values.set(h, v);
+      values.set(h, latin1Of(v));
       order.push(h);
     }
     if (values.size !== tree.leafCount) {
@@ -336,7 +336,7 @@ export class HubStore {
 
   /** Committed value of `key` (synchronous). */
   get(key: Uint8Array): Uint8Array | undefined {
-    return this.state.values.get(hexOf(key));
+    return this.state.get(hexOf(key));
   }
 
   private entriesOf(changes: StateChanges): [string, Uint8Array | null][] {

@@ -550,19 +550,36 @@ export class SparseMerkleTree {
         const key = h < 0x8000000 ? h * 0x4000000 + c : `${h}:${c}`;
         let chunk = cache.get(key);
         if (chunk === undefined) {
-          const v = await kv.get(treeChunkKey(h, c));
-          if (v === undefined) {
-            throw new StateError('STATE_CORRUPT', `tree chunk ${c} of height ${h} is missing`, {
-              height: h,
-              chunk: c,
-            });
+          // Creation order puts the next nodes of the walk in the next chunks of the same height:
+          // read ahead a few in one getMany.
+          const ahead: number[] = [];
+          for (let i = 0; i < 16; i++) {
+            const cc = c + i;
+            if (i === 0 || !cache.has(h < 0x8000000 ? h * 0x4000000 + cc : `${h}:${cc}`)) ahead.push(cc);
           }
-          if (v[0] !== CHUNK_FORMAT) {
-            throw new StateError('STATE_FORMAT', `tree chunk format ${v[0]}, expected ${CHUNK_FORMAT}`);
+          const vs = await kv.getMany(ahead.map((cc) => treeChunkKey(h, cc)));
+          for (let i = 0; i < ahead.length; i++) {
+            const v = vs[i];
+            if (v === undefined) {
+              if (i === 0) {
+                throw new StateError('STATE_CORRUPT', `tree chunk ${c} of height ${h} is missing`, {
+                  height: h,
+                  chunk: c,
+                });
+              }
+              break;
+            }
+            if (v[0] !== CHUNK_FORMAT) {
+              throw new StateError('STATE_FORMAT', `tree chunk format ${v[0]}, expected ${CHUNK_FORMAT}`);
+            }
+            const cc = ahead[i]!;
+            cache.set(
+              h < 0x8000000 ? h * 0x4000000 + cc : `${h}:${cc}`,
+              Buffer.from(v.buffer, v.byteOffset, v.byteLength),
+            );
+            if (cache.size > cacheMax) cache.delete(cache.keys().next().value!);
           }
-          chunk = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-          cache.set(key, chunk);
-          if (cache.size > cacheMax) cache.delete(cache.keys().next().value!);
+          chunk = cache.get(key)!;
         }
         last = chunk;
         lastH = h;

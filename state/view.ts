@@ -1,10 +1,12 @@
 /**
  * The committed state held in memory for synchronous reads, and the STF's overlay view on it.
  *
- * Keys are kept as lowercase hex strings (string order = unsigned byte order), values as the byte
- * arrays given at commit. Returned values are shared, never copied: callers must not mutate them.
+ * Keys are kept as lowercase hex strings (string order = unsigned byte order). Committed values are
+ * kept as latin1 strings (one char per byte): a one-byte string is a single pointer-free heap
+ * object, where a Uint8Array costs a view, an ArrayBuffer and an off-heap backing store — at 1M
+ * keys that halves the memory and keeps it out of the garbage collector's way. Reads of committed
+ * values return fresh copies; values written in a view are shared until commit (do not mutate).
  */
-import { bytesEqual } from './bytes.ts';
 import { StateError } from './errors.ts';
 import { SortedKeys } from './sortedKeys.ts';
 import type { StateChanges, StateView } from './types.ts';
@@ -20,16 +22,34 @@ export function bytesOfHex(h: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** Latin1 string of `b` (one char per byte; lossless). */
+export function latin1Of(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+}
+
+/** Bytes of a latin1 string from {@link latin1Of}, as a fresh plain Uint8Array. */
+export function bytesOfLatin1(s: string): Uint8Array {
+  const b = Buffer.from(s, 'latin1');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** The committed key → value map with its key order and a generation bumped on every commit. */
 export class CommittedState {
-  readonly values: Map<string, Uint8Array>;
+  /** Hex key → value as a latin1 string (see module doc). */
+  readonly values: Map<string, string>;
   readonly keys: SortedKeys;
   /** Incremented by every {@link apply}: views created before are stale. */
   generation = 0;
 
-  constructor(values = new Map<string, Uint8Array>(), keys?: SortedKeys) {
+  constructor(values = new Map<string, string>(), keys?: SortedKeys) {
     this.values = values;
     this.keys = keys ?? SortedKeys.fromSorted([...values.keys()].sort());
+  }
+
+  /** A fresh copy of the committed value at hex key `k`, or undefined. */
+  get(k: string): Uint8Array | undefined {
+    const s = this.values.get(k);
+    return s === undefined ? undefined : bytesOfLatin1(s);
   }
 
   /** Applies a block's net changes (value, or null to delete). */
@@ -39,7 +59,7 @@ export class CommittedState {
         if (this.values.delete(k)) this.keys.delete(k);
       } else {
         if (!this.values.has(k)) this.keys.insert(k);
-        this.values.set(k, v);
+        this.values.set(k, latin1Of(v));
       }
     }
     this.generation++;
@@ -47,7 +67,7 @@ export class CommittedState {
 
   /** Every committed (key, value) whose hex key starts with `prefixHex`, ascending. */
   *entriesHex(prefixHex: string): Generator<[string, Uint8Array]> {
-    for (const k of this.keys.ascending(prefixHex, `${prefixHex}g`)) yield [k, this.values.get(k)!];
+    for (const k of this.keys.ascending(prefixHex, `${prefixHex}g`)) yield [k, this.get(k)!];
   }
 }
 
@@ -91,7 +111,7 @@ export class OverlayView implements StateView {
     const k = hexOf(key);
     const w = this.writes.get(k);
     if (w !== undefined) return w ?? undefined;
-    return this.base.values.get(k);
+    return this.base.get(k);
   }
 
   private record(k: string): void {
@@ -160,7 +180,7 @@ export class OverlayView implements StateView {
     let y = b.next();
     while (!x.done || !y.done) {
       if (y.done || (!x.done && x.value < y.value)) {
-        out.push([bytesOfHex(x.value), this.base.values.get(x.value)!]);
+        out.push([bytesOfHex(x.value), this.base.get(x.value)!]);
         x = a.next();
       } else {
         const v = this.writes.get(y.value)!;
@@ -194,7 +214,7 @@ export class OverlayView implements StateView {
       const b = this.base.values.get(k);
       if (v === null) {
         if (b !== undefined) out.set(k, null);
-      } else if (b === undefined || !bytesEqual(b, v)) {
+      } else if (b === undefined || b !== latin1Of(v)) {
         out.set(k, v);
       }
     }
