@@ -17,6 +17,12 @@ import {
   toHex,
 } from './crypto.ts';
 import { ChainError } from './errors.ts';
+import {
+  type BridgeConfigJson,
+  bridgeConfigFromJson,
+  bridgeConfigToJson,
+  writeBridgeConfig,
+} from './hyperlane/config.ts';
 import { META, metaKey } from './keys.ts';
 import { DEFAULT_PARAMS, validateParams, writeParams } from './params.ts';
 
@@ -28,6 +34,8 @@ export interface GenesisJson {
   sequencer_pub_key: string;
   params: Record<string, string>;
   accounts: { address: string; pub_key: string; fee_balance: string }[];
+  /** Hyperlane origins (chain/hyperlane/config.ts); absent on a chain without a bridge. */
+  bridge?: BridgeConfigJson;
 }
 
 const PARAM_FIELDS: [keyof Params, string][] = [
@@ -73,6 +81,7 @@ export function parseGenesis(json: unknown): Genesis {
     'sequencer_pub_key',
     'params',
     'accounts',
+    'bridge',
   ]);
   for (const k of Object.keys(g)) if (!known.has(k)) invalid(k, 'is not a genesis field');
   const chainId = g.chain_id;
@@ -129,6 +138,15 @@ export function parseGenesis(json: unknown): Genesis {
     }
     return { address: r.address as string, pubKey: pk, feeBalance: fee };
   });
+  let bridge: Genesis['bridge'];
+  if (g.bridge !== undefined) {
+    try {
+      bridge = bridgeConfigFromJson(g.bridge);
+    } catch (e) {
+      if (e instanceof ChainError) invalid('bridge', e.detail);
+      throw e;
+    }
+  }
   return {
     chainId: chainId as string,
     genesisTimeMs,
@@ -136,6 +154,7 @@ export function parseGenesis(json: unknown): Genesis {
     sequencerPubKey: seq,
     params,
     accounts,
+    ...(bridge !== undefined ? { bridge } : {}),
   };
 }
 
@@ -152,6 +171,7 @@ export function genesisToJson(g: Genesis): GenesisJson {
       pub_key: toHex(a.pubKey),
       fee_balance: a.feeBalance,
     })),
+    ...(g.bridge !== undefined ? { bridge: bridgeConfigToJson(g.bridge) } : {}),
   };
 }
 
@@ -175,5 +195,6 @@ export function initChain(state: StateView, g: Genesis): void {
       if (getEvmLink(state, evm) === undefined) setEvmLink(state, evm, address);
     }
   }
+  if (g.bridge !== undefined) writeBridgeConfig(state, g.bridge);
   state.set(metaKey(META.genesisHash), genesisHash(g));
 }

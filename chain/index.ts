@@ -7,7 +7,9 @@ export { defineMessage, type MessageCodec, ProtoDecodeError } from './codec/prot
 export * from './crypto.ts';
 export * from './errors.ts';
 export * from './genesis.ts';
+export * from './hyperlane/index.ts';
 export * from './keys.ts';
+export * from './ledger/index.ts';
 export { handlerFor, type MsgContext, type MsgHandler, type MsgResult, registeredTypes } from './msgs.ts';
 export * from './params.ts';
 export * from './stf/applyBlock.ts';

@@ -17,6 +17,10 @@ export const PREFIX = {
   meta: 0x06,
   /** account address (20) → fee-token balance (unsigned big-endian) */
   feeBalance: 0x07,
+  /** Hyperlane bridge tables: a sub-table byte, then its key (chain/hyperlane/keys.ts) */
+  hyperlane: 0x08,
+  /** collateral ledger: holder tag (1) ‖ holder (20) ‖ domain (u32) ‖ token (20) ‖ stage (1) → signed amount (chain/ledger) */
+  ledger: 0x09,
 } as const;
 
 /** Names under PREFIX.meta. */

@@ -2,12 +2,24 @@
  * The message registry: type URL → codec, signer and apply function. Each message's rules live
  * in its own `apply*.ts` file.
  */
-import type { StateView } from '../state/types.ts';
+import type { StateReader, StateView } from '../state/types.ts';
+import { getEvmLink } from './accounts.ts';
 import { applyLinkEvmAddress } from './auth/applyLinkEvmAddress.ts';
 import { applyUpdateParams } from './auth/applyUpdateParams.ts';
 import type { Event } from './codec/messages.ts';
 import { MsgLinkEvmAddressCodec, MsgUpdateParamsCodec, TYPE_URL } from './codec/messages.ts';
 import type { MessageCodec } from './codec/proto.ts';
+import { fromHex } from './crypto.ts';
+import { applyConfirmFinality, checkConfirmFinalityTx } from './hyperlane/applyConfirmFinality.ts';
+import { applyProcessMessage, checkProcessMessageTx } from './hyperlane/applyProcessMessage.ts';
+import { applySubmitReorgEvidence } from './hyperlane/applySubmitReorgEvidence.ts';
+import {
+  BRIDGE_TYPE_URL,
+  MsgConfirmFinalityCodec,
+  MsgProcessMessageCodec,
+  MsgSubmitReorgEvidenceCodec,
+} from './hyperlane/codec.ts';
+import { moveHeldCollateral } from './hyperlane/holds.ts';
 
 /** What a message handler sees besides state. */
 export interface MsgContext {
@@ -34,6 +46,11 @@ export interface MsgHandler<T extends object> {
   /** The bech32 address that must sign. */
   signer(msg: T): string;
   apply(state: StateView, msg: T, ctx: MsgContext): MsgResult;
+  /**
+   * Optional CheckTx hook: the message's own checks against committed state (cheap ones first),
+   * throwing ChainError, so junk never reaches a block. Never writes; `apply` re-checks everything.
+   */
+  check?(state: StateReader, msg: T, ctx: MsgContext): void;
 }
 
 const handlers = new Map<string, MsgHandler<object>>();
@@ -45,13 +62,41 @@ register({
   typeUrl: TYPE_URL.MsgLinkEvmAddress,
   codec: MsgLinkEvmAddressCodec,
   signer: (m) => m.signer,
-  apply: applyLinkEvmAddress,
+  // After a link, collateral held under that EVM address moves to the account (chain/hyperlane/holds.ts).
+  apply: (state, msg, ctx) => {
+    const r = applyLinkEvmAddress(state, msg, ctx);
+    const evm = fromHex(msg.evmAddress)!;
+    const account = getEvmLink(state, evm);
+    if (account !== undefined) r.events.push(...moveHeldCollateral(state, evm, account));
+    return r;
+  },
 });
 register({
   typeUrl: TYPE_URL.MsgUpdateParams,
   codec: MsgUpdateParamsCodec,
   signer: (m) => m.authority,
   apply: applyUpdateParams,
+});
+
+register({
+  typeUrl: BRIDGE_TYPE_URL.MsgProcessMessage,
+  codec: MsgProcessMessageCodec,
+  signer: (m) => m.relayer,
+  apply: applyProcessMessage,
+  check: checkProcessMessageTx,
+});
+register({
+  typeUrl: BRIDGE_TYPE_URL.MsgConfirmFinality,
+  codec: MsgConfirmFinalityCodec,
+  signer: (m) => m.relayer,
+  apply: applyConfirmFinality,
+  check: checkConfirmFinalityTx,
+});
+register({
+  typeUrl: BRIDGE_TYPE_URL.MsgSubmitReorgEvidence,
+  codec: MsgSubmitReorgEvidenceCodec,
+  signer: (m) => m.submitter,
+  apply: applySubmitReorgEvidence,
 });
 
 /** The handler of a type URL, or undefined when the hub does not know it. */

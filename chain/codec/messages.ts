@@ -2,6 +2,7 @@
  * Codecs of the messages declared in `chain/proto/unimargin/v1/*.proto`, one field table each.
  * The tables mirror the `.proto` files field for field (pinned by test/unit/chain/proto.test.ts).
  */
+import { type BridgeConfig, BridgeConfigCodec } from '../hyperlane/codec.ts';
 import { defineMessage } from './proto.ts';
 
 /** Params (params.proto). Gas in gas units, fees in atomic units of `feeDenom`. */
@@ -180,6 +181,8 @@ export interface Genesis {
   sequencerPubKey: Uint8Array;
   params: Params | undefined;
   accounts: GenesisAccount[];
+  /** The bridge section (chain/hyperlane/config.ts); absent on a chain without Hyperlane. */
+  bridge?: BridgeConfig | undefined;
 }
 export const GenesisCodec = defineMessage<Genesis>('unimargin.v1.Genesis', [
   { no: 1, name: 'chainId', kind: 'string' },
@@ -188,6 +191,7 @@ export const GenesisCodec = defineMessage<Genesis>('unimargin.v1.Genesis', [
   { no: 4, name: 'sequencerPubKey', kind: 'bytes' },
   { no: 5, name: 'params', kind: 'message', type: ParamsCodec },
   { no: 6, name: 'accounts', kind: 'message', type: GenesisAccountCodec, repeated: true },
+  { no: 7, name: 'bridge', kind: 'message', type: BridgeConfigCodec },
 ]);
 
 /** Type URLs of the hub's transaction messages. */

@@ -133,6 +133,8 @@ export class HubNode extends EventEmitter {
    * are neither in the mempool nor in committed state until the commit lands.
    */
   private readonly inflight = new Map<string, bigint>();
+  /** Per account (hex): the admission in progress, so an account's txs are admitted in order. */
+  private readonly admitting = new Map<string, Promise<CheckTxResult>>();
   private last: LastBlock;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -254,18 +256,49 @@ export class HubNode extends EventEmitter {
    * bad input: the result carries the code.
    */
   async checkTx(bytes: Uint8Array): Promise<CheckTxResult> {
-    let hash = new Uint8Array(0);
+    const hash = new Uint8Array(createHash('sha256').update(bytes).digest());
+    let tx: DecodedTx;
+    let paramsBytes: Uint8Array;
     try {
-      hash = new Uint8Array(createHash('sha256').update(bytes).digest());
       if (this.opts.follow !== undefined) {
         throw new ChainError('MEMPOOL_FULL', 'this node is a follower; broadcast to the sequencer');
       }
       const view = this.store.view();
-      const paramsBytes = view.get(paramsKey())!;
-      const params = readParams(view);
-      const tx = decodeTx(bytes, params);
+      paramsBytes = view.get(paramsKey())!;
+      tx = decodeTx(bytes, readParams(view));
       this.mempool.checkCapacity(tx);
-      const acctHex = toHex(tx.signer);
+    } catch (e) {
+      return this.rejected(e, hash);
+    }
+    // Admission is serial per account (its sequence order) and concurrent across accounts, so
+    // signature checks of different accounts overlap on the worker threads.
+    const acctHex = toHex(tx.signer);
+    const previous = this.admitting.get(acctHex) ?? Promise.resolve();
+    const mine = previous.then(() => this.admit(tx, bytes, paramsBytes, acctHex, hash));
+    this.admitting.set(acctHex, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.admitting.get(acctHex) === mine) this.admitting.delete(acctHex);
+    }
+  }
+
+  private rejected(e: unknown, hash: Uint8Array): CheckTxResult {
+    if (!(e instanceof ChainError)) throw e;
+    this.metrics.checkTxRejected++;
+    return { code: e.abciCode, codespace: e.codespace, log: e.message, hash };
+  }
+
+  private async admit(
+    tx: DecodedTx,
+    bytes: Uint8Array,
+    paramsBytes: Uint8Array,
+    acctHex: string,
+    hash: Uint8Array,
+  ): Promise<CheckTxResult> {
+    try {
+      const view = this.store.view();
+      const params = readParams(view);
       const account = getAccount(view, tx.signer);
       const expected = account === undefined ? 0n : this.nextSequence(acctHex, account.sequence);
       anteCheck(view, tx, this.config, { height: this.height + 1n, timeMs: BigInt(Date.now()) }, params, {
@@ -273,7 +306,7 @@ export class HubNode extends EventEmitter {
         signatureVerified: true,
       });
       await this.verifySignature(tx, account!.accountNumber);
-      // Re-check after the await: another tx of this account may have been admitted meanwhile.
+      // Re-check after the await: a block may have committed meanwhile.
       this.mempool.checkCapacity(tx);
       const current = getAccount(this.store.view(), tx.signer) ?? account!;
       const base = this.nextSequence(acctHex, current.sequence);
@@ -283,13 +316,21 @@ export class HubNode extends EventEmitter {
           `account sequence mismatch, expected ${base}, got ${tx.sequence}: incorrect account sequence`,
         );
       }
+      // Messages' own CheckTx hooks (e.g. Hyperlane delivery: version, destination, replay, then the ISM).
+      const msgCtx = {
+        chainId: this.config.chainId,
+        height: this.height + 1n,
+        timeMs: BigInt(Date.now()),
+        authority: this.config.authority,
+        signer: tx.signer,
+      };
+      const committed = this.store.view();
+      for (const m of tx.msgs) m.handler.check?.(committed, m.value, msgCtx);
       this.prechecked.set(bytes, { tx, params: paramsBytes });
       this.mempool.add(tx);
       return { code: 0, codespace: '', log: '', hash };
     } catch (e) {
-      if (!(e instanceof ChainError)) throw e;
-      this.metrics.checkTxRejected++;
-      return { code: e.abciCode, codespace: e.codespace, log: e.message, hash };
+      return this.rejected(e, hash);
     }
   }
 

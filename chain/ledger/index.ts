@@ -1,0 +1,2 @@
+/** The collateral ledger (pure): balances by (holder, domain, token, stage). */
+export * from './balances.ts';
