@@ -11,7 +11,7 @@
  * switches the root and frees the replaced nodes, `discard` frees the new ones.
  */
 import { StateError } from './errors.ts';
-import { sha256 } from './hash.ts';
+import { sha256Equals, sha256Into } from './hash.ts';
 import { treeChunkKey } from './keys.ts';
 import type { KvStore } from './kv.ts';
 import {
@@ -149,7 +149,7 @@ export function prepareTreeChanges(
   const kh = Buffer.alloc(n * 32);
   const pf = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    copy32(sha256(entries[i]![0]), 0, kh, i * 32);
+    sha256Into(entries[i]![0], kh, i * 32);
     pf[i] = kh.readUIntBE(i * 32, 6);
   }
   const idx = new Uint32Array(n);
@@ -166,7 +166,7 @@ export function prepareTreeChanges(
     values[j] = v;
     if (v !== null) {
       present[j] = 1;
-      copy32(sha256(v), 0, valueHashes, j * 32);
+      sha256Into(v, valueHashes, j * 32);
     }
   }
   return { count: n, keyHashes, valueHashes, present, values };
@@ -281,7 +281,7 @@ export class SparseMerkleTree {
     s[0] = 0;
     copy32(ch.keyHashes, i * 32, s, 1);
     copy32(ch.valueHashes, i * 32, s, 33);
-    copy32(sha256(s), 0, p.hashes, id * 32);
+    sha256Into(s, p.hashes, id * 32);
     this.created.push(id);
     this.createdChange.push(i);
     return id;
@@ -302,7 +302,7 @@ export class SparseMerkleTree {
     s[0] = 1;
     copy32(p.hashes, l * 32, s, 1);
     copy32(p.hashes, r * 32, s, 33);
-    copy32(sha256(s), 0, p.hashes, id * 32);
+    sha256Into(s, p.hashes, id * 32);
     this.created.push(id);
     this.createdChange.push(-1);
     return id;
@@ -598,7 +598,7 @@ export class SparseMerkleTree {
       if (
         len < 65 ||
         o + len > chunk.length ||
-        (verify && sha256(chunk.subarray(o, o + 65)).compare(pool.hashes, id * 32, id * 32 + 32) !== 0)
+        (verify && !sha256Equals(chunk.subarray(o, o + 65), pool.hashes, id * 32))
       ) {
         throw new StateError('STATE_CORRUPT', `tree record (${h}, ${li}) fails its hash`, {
           height: h,

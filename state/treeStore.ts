@@ -19,7 +19,7 @@
  */
 import { bytesEqual, readU16, readU32, readU64, writeU16, writeU32, writeU64 } from './bytes.ts';
 import { StateError } from './errors.ts';
-import { sha256 } from './hash.ts';
+import { sha256Equals } from './hash.ts';
 import { treeChunkKey } from './keys.ts';
 import type { KvStore } from './kv.ts';
 import { EMPTY_HASH, pathBit, type SmtProof, type SmtTerminal } from './proof.ts';
@@ -233,7 +233,7 @@ export class TreeReader {
   async read(ref: NodeRef): Promise<TreeRecord> {
     const [c, slot] = chunkOf(ref.index);
     const rec = chunkRecord(await this.chunk(ref.height, c), slot);
-    if (rec.length < 65 || !bytesEqual(sha256(rec.subarray(0, 65)), ref.hash)) {
+    if (rec.length < 65 || !sha256Equals(rec.subarray(0, 65), ref.hash)) {
       throw new StateError(
         'STATE_CORRUPT',
         `tree record (${ref.height}, ${ref.index}) does not hash to the hash its parent names`,

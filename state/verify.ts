@@ -3,7 +3,7 @@
  * incremental tree (`smt.ts`) or its stored records: used by `HubStore.verify` and
  * `unimargin verify` to check the stored state against the committed root.
  */
-import { sha256 } from './hash.ts';
+import { sha256, sha256Into } from './hash.ts';
 import { EMPTY_HASH } from './proof.ts';
 
 /**
@@ -32,13 +32,12 @@ export class LeafSet {
       this.leafHashes.copy(l);
       this.leafHashes = l;
     }
-    const kh = sha256(key);
-    kh.copy(this.keyHashes, this.n * 32);
     const pre = this.pre;
     pre[0] = 0;
-    kh.copy(pre, 1);
-    sha256(value).copy(pre, 33);
-    sha256(pre).copy(this.leafHashes, this.n * 32);
+    sha256Into(key, pre, 1);
+    sha256Into(value, pre, 33);
+    pre.copy(this.keyHashes, this.n * 32, 1, 33);
+    sha256Into(pre, this.leafHashes, this.n * 32);
     this.n++;
   }
 
