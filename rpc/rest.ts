@@ -16,6 +16,7 @@ import {
   toHex,
 } from '../chain/index.ts';
 import { proofToHex } from '../state/index.ts';
+import { registerBridgeRoutes } from './bridgeRoutes.ts';
 import { b64, cometBlock, cometTxResult } from './comet.ts';
 import { fromHex, type HubNode } from './deps.ts';
 
@@ -36,6 +37,7 @@ function parseHeight(s: string, latest: bigint): bigint | string {
 }
 
 export function registerRest(app: FastifyInstance, node: HubNode): void {
+  registerBridgeRoutes(app, node);
   app.get('/v1/health', async () => ({
     ok: node.followError === undefined,
     height: node.height.toString(),

@@ -16,6 +16,7 @@ import {
 import type { StateReader, StateView } from '../../state/types.ts';
 import { bytesEqual, fromHex } from '../crypto.ts';
 import { ChainError } from '../errors.ts';
+import { accountHolder, collateralDenom, ledgerKey, STAGE } from '../ledger/index.ts';
 import {
   type BridgeConfig,
   BridgeConfigCodec,
@@ -372,4 +373,28 @@ export function requireOrigin(bridge: BridgeRuntime, origin: number): OriginRunt
     );
   }
   return o;
+}
+
+/**
+ * The bank-query view of an account's collateral: for every (origin, registered token) and both
+ * stages, the denom (`col/<domain>/<token>`, `…/provisional`) and the ledger key to read. A list of
+ * point keys (not a prefix scan) so a historical query can read it at any committed height.
+ */
+export function collateralBankKeys(
+  config: BridgeConfig,
+  account: Uint8Array,
+): { denom: string; key: Uint8Array }[] {
+  const holder = accountHolder(account);
+  const out: { denom: string; key: Uint8Array }[] = [];
+  for (const o of config.origins) {
+    for (const t of o.tokens) {
+      for (const stage of [STAGE.FINAL, STAGE.PROVISIONAL]) {
+        out.push({
+          denom: collateralDenom(o.domain, t.token, stage),
+          key: ledgerKey(holder, o.domain, t.token, stage),
+        });
+      }
+    }
+  }
+  return out;
 }

@@ -21,7 +21,11 @@ import type { StateReader } from '../../state/types.ts';
 import { AccountCodec, ParamsCodec } from '../codec/messages.ts';
 import { parseBech32 } from '../crypto.ts';
 import { ChainError } from '../errors.ts';
+import { BridgeConfigCodec } from '../hyperlane/codec.ts';
+import { collateralBankKeys } from '../hyperlane/config.ts';
+import { bridgeConfigKey } from '../hyperlane/keys.ts';
 import { accountKey, bytesToUint, feeBalanceKey, paramsKey } from '../keys.ts';
+import { decodeAmount } from '../ledger/index.ts';
 import { readParams } from '../params.ts';
 import { anteCheck, executeTx } from '../stf/applyTx.ts';
 import { decodeTx } from '../tx.ts';
@@ -103,7 +107,16 @@ async function balancesOf(get: Getter, addr: Uint8Array): Promise<{ denom: strin
   const paramsRaw = await get(paramsKey());
   const feeDenom = paramsRaw === undefined ? 'uumg' : ParamsCodec.decode(paramsRaw).feeDenom;
   const fee = bytesToUint(await get(feeBalanceKey(addr)));
-  return fee === 0n ? [] : [{ denom: feeDenom, amount: fee.toString() }];
+  const out = fee === 0n ? [] : [{ denom: feeDenom, amount: fee.toString() }];
+  // Bridged collateral (chain/hyperlane): col/<domain>/<token> final, …/provisional provisional.
+  const bridgeRaw = await get(bridgeConfigKey());
+  if (bridgeRaw !== undefined) {
+    for (const { denom, key } of collateralBankKeys(BridgeConfigCodec.decode(bridgeRaw), addr)) {
+      const amount = decodeAmount(await get(key));
+      if (amount > 0n) out.push({ denom, amount: amount.toString() });
+    }
+  }
+  return out.sort((a, b) => (a.denom < b.denom ? -1 : a.denom > b.denom ? 1 : 0));
 }
 
 async function queryBalance(get: Getter, data: Uint8Array, height: bigint): Promise<AbciQueryResult> {
