@@ -110,9 +110,8 @@ export async function createRpcServer(node: HubNode, opts: RpcServerOpts = {}): 
           },
         });
       }
-      const out = [];
-      for (const r of body) out.push(await answer(node, r));
-      return out;
+      // Started in order, run concurrently: the node keeps each account's txs in order.
+      return Promise.all(body.map((r) => answer(node, r)));
     }
     return answer(node, body);
   });
