@@ -31,6 +31,8 @@ import {
   senderTxKey,
   senderTxPrefix,
   stateKey,
+  treeSnapshotKey,
+  treeSnapshotMetaKey,
   txHashKey,
   txKey,
 } from './keys.ts';
@@ -122,6 +124,30 @@ export interface HubStoreOpenOpts {
   readonly verifyTree?: boolean;
   /** Chunks kept by the historical-read cache (default 256, ≈ 1.5 MB). */
   readonly chunkCache?: number;
+  /** Write a tree snapshot at `close()` so the next open skips the tree walk (default true). */
+  readonly snapshotOnClose?: boolean;
+}
+
+const SNAPSHOT_FORMAT = 1;
+
+interface SnapshotMeta {
+  height: bigint;
+  root: Uint8Array;
+  parts: number;
+}
+
+function encodeSnapshotMeta(m: SnapshotMeta): Uint8Array {
+  const out = new Uint8Array(1 + 8 + 32 + 4);
+  out[0] = SNAPSHOT_FORMAT;
+  writeU64(out, 1, m.height);
+  out.set(m.root, 9);
+  writeU32(out, 41, m.parts);
+  return out;
+}
+
+function decodeSnapshotMeta(b: Uint8Array): SnapshotMeta | undefined {
+  if (b.length !== 45 || b[0] !== SNAPSHOT_FORMAT) return undefined;
+  return { height: readU64(b, 1), root: b.slice(9, 41), parts: readU32(b, 41) };
 }
 
 interface Meta {
@@ -204,6 +230,12 @@ export class HubStore {
   private committing = false;
   private broken: Error | undefined;
   private closed = false;
+  private snapshotOnClose = true;
+  /**
+   * How `open` obtained the tree: `empty` (new store), `snapshot` (written at the last clean close)
+   * or `walk` (read from the node log; after a crash or without a current snapshot).
+   */
+  treeSource: 'empty' | 'snapshot' | 'walk' = 'empty';
   private cached:
     | { changes: StateChanges; entries: [string, Uint8Array | null][]; pending: PendingTreeUpdate }
     | undefined;
@@ -238,7 +270,9 @@ export class HubStore {
           },
         );
       }
-      return new HubStore(kv, SparseMerkleTree.empty(), new CommittedState(), undefined, chunkCache);
+      const fresh = new HubStore(kv, SparseMerkleTree.empty(), new CommittedState(), undefined, chunkCache);
+      fresh.snapshotOnClose = opts.snapshotOnClose ?? true;
+      return fresh;
     }
     const meta = decodeMeta(raw);
     const rootRaw = await kv.get(rootKey(meta.height));
@@ -257,7 +291,9 @@ export class HubStore {
         },
       );
     }
-    const tree = await SparseMerkleTree.load(kv, rootRef, { verify: opts.verifyTree ?? true });
+    let tree = await HubStore.loadSnapshot(kv, meta, opts.verifyTree ?? true);
+    const source = tree === undefined ? 'walk' : 'snapshot';
+    tree ??= await SparseMerkleTree.load(kv, rootRef, { verify: opts.verifyTree ?? true });
     if (!bytesEqual(tree.root, meta.root)) {
       throw new StateError(
         'STATE_CORRUPT',
@@ -281,7 +317,73 @@ export class HubStore {
         { entries: values.size, leaves: tree.leafCount },
       );
     }
-    return new HubStore(kv, tree, new CommittedState(values, SortedKeys.fromSorted(order)), meta, chunkCache);
+    const store = new HubStore(
+      kv,
+      tree,
+      new CommittedState(values, SortedKeys.fromSorted(order)),
+      meta,
+      chunkCache,
+    );
+    store.snapshotOnClose = opts.snapshotOnClose ?? true;
+    store.treeSource = source;
+    return store;
+  }
+
+  // The tree from the snapshot written at the last clean close, when it is of the committed height.
+  private static async loadSnapshot(
+    kv: KvStore,
+    meta: Meta,
+    verify: boolean,
+  ): Promise<SparseMerkleTree | undefined> {
+    const raw = await kv.get(treeSnapshotMetaKey());
+    const sm = raw === undefined ? undefined : decodeSnapshotMeta(raw);
+    if (sm === undefined || sm.height !== meta.height || !bytesEqual(sm.root, meta.root)) return undefined;
+    const parts: Uint8Array[] = [];
+    for await (const [, v] of kv.iterate({ gte: treeSnapshotKey(0), lt: treeSnapshotKey(sm.parts) }))
+      parts.push(v);
+    if (parts.length !== sm.parts) return undefined;
+    try {
+      const tree = SparseMerkleTree.fromSnapshot(parts, { verify });
+      return bytesEqual(tree.root, meta.root) ? tree : undefined;
+    } catch (e) {
+      // The snapshot is derivable data: a bad one is ignored and the tree walked instead.
+      if (e instanceof StateError) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Writes the in-memory tree as a snapshot (derivable data, outside the block batches): the meta
+   * record is deleted first and written last, so an interrupted snapshot is simply not used.
+   */
+  private async writeSnapshot(): Promise<void> {
+    if (this.meta === undefined) return;
+    const parts = this.tree.encodeSnapshot();
+    await this.kv.write([{ type: 'del', key: treeSnapshotMetaKey() }], { sync: true });
+    let ops: KvOp[] = [];
+    let bytes = 0;
+    for (let i = 0; i < parts.length; i++) {
+      ops.push({ type: 'put', key: treeSnapshotKey(i), value: parts[i]! });
+      bytes += parts[i]!.length;
+      if (bytes >= 32 * 1024 * 1024) {
+        await this.kv.write(ops);
+        ops = [];
+        bytes = 0;
+      }
+    }
+    // Parts of an earlier, larger snapshot.
+    for await (const [k] of this.kv.iterate({
+      gte: treeSnapshotKey(parts.length),
+      lt: treeSnapshotMetaKey(),
+    })) {
+      ops.push({ type: 'del', key: k });
+    }
+    ops.push({
+      type: 'put',
+      key: treeSnapshotMetaKey(),
+      value: encodeSnapshotMeta({ height: this.meta.height, root: this.meta.root, parts: parts.length }),
+    });
+    await this.kv.write(ops, { sync: true });
   }
 
   /** True once a block has been committed. */
@@ -656,10 +758,20 @@ export class HubStore {
     };
   }
 
-  /** Closes the store and its key-value store. */
+  /**
+   * Closes the store and its key-value store, first writing a tree snapshot (unless disabled or
+   * the store is broken) so that the next open loads the tree without walking its history.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.committing) {
+      throw new StateError('STATE_COMMIT_IN_PROGRESS', 'close() during a commit; await commitBlock first');
+    }
     this.closed = true;
-    await this.kv.close();
+    try {
+      if (this.snapshotOnClose && this.broken === undefined) await this.writeSnapshot();
+    } finally {
+      await this.kv.close();
+    }
   }
 }

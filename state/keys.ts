@@ -32,6 +32,10 @@ export const KEY_PREFIX = {
   SENDER_COUNT: 0x0a,
   /** `0x0b ‖ key` → a record of the node's own, written in a block's batch (`extra`). */
   EXTRA: 0x0b,
+  /** `0x0c ‖ u32 part` → part of the in-memory tree's snapshot (written at close, derivable). */
+  TREE_SNAPSHOT: 0x0c,
+  /** `0x0d` → the snapshot's meta: format, height, root, part count (absent while writing). */
+  TREE_SNAPSHOT_META: 0x0d,
 } as const;
 
 /** Longest sender string, in UTF-8 bytes, the sender index accepts. */
@@ -134,6 +138,19 @@ export function senderTxKey(encodedSender: Uint8Array, height: bigint, index: nu
 /** Key of the tx count of `encodedSender`. */
 export function senderCountKey(encodedSender: Uint8Array): Uint8Array {
   return concatBytes(Uint8Array.of(KEY_PREFIX.SENDER_COUNT), encodedSender);
+}
+
+/** Key of part `part` of the tree snapshot. */
+export function treeSnapshotKey(part: number): Uint8Array {
+  const out = new Uint8Array(5);
+  out[0] = KEY_PREFIX.TREE_SNAPSHOT;
+  writeU32(out, 1, part);
+  return out;
+}
+
+/** Key of the tree snapshot's meta record. */
+export function treeSnapshotMetaKey(): Uint8Array {
+  return Uint8Array.of(KEY_PREFIX.TREE_SNAPSHOT_META);
 }
 
 /** Key of the node's own record `key` (see `extra` in commitBlock). */

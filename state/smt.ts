@@ -640,4 +640,123 @@ export class SparseMerkleTree {
     t.rootId = rootId;
     return t;
   }
+
+  /**
+   * The committed tree as snapshot parts (see `state/README.md`, "Tree snapshot"): nodes in
+   * depth-first pre-order, left first; internal `0x01 ‖ hash ‖ u32 height ‖ u32 index`, leaf
+   * `0x02 ‖ hash ‖ u32 height ‖ u32 index ‖ keyHash`, an empty child `0x00`. Parts hold about
+   * `partBytes` each. Synchronous: call it while no update is pending (at close).
+   */
+  encodeSnapshot(partBytes = 4 * 1024 * 1024): Uint8Array[] {
+    const pool = this.pool;
+    const parts: Uint8Array[] = [];
+    if (this.rootId === EMPTY) return parts;
+    let buf = Buffer.alloc(partBytes + 128);
+    let o = 0;
+    const stack: number[] = [this.rootId];
+    while (stack.length > 0) {
+      if (o >= partBytes) {
+        parts.push(new Uint8Array(buf.subarray(0, o)));
+        buf = Buffer.alloc(partBytes + 128);
+        o = 0;
+      }
+      const id = stack.pop()!;
+      if (id === EMPTY) {
+        buf[o++] = 0;
+        continue;
+      }
+      const leaf = pool.left[id] === LEAF;
+      buf[o] = leaf ? 2 : 1;
+      copy32(pool.hashes, id * 32, buf, o + 1);
+      buf.writeUInt32BE(pool.locH[id]!, o + 33);
+      buf.writeUInt32BE(pool.locI[id]!, o + 37);
+      o += 41;
+      if (leaf) {
+        copy32(pool.leafKeys, pool.right[id]! * 32, buf, o);
+        o += 32;
+      } else {
+        stack.push(pool.right[id]!, pool.left[id]!);
+      }
+    }
+    if (o > 0) parts.push(new Uint8Array(buf.subarray(0, o)));
+    return parts;
+  }
+
+  /**
+   * Rebuilds a tree from {@link encodeSnapshot} parts (in order). With `verify`, recomputes every
+   * internal node's hash from its children. The caller checks the root against its meta record.
+   * @throws StateError `STATE_CORRUPT` on a malformed snapshot or a hash mismatch.
+   */
+  static fromSnapshot(parts: readonly Uint8Array[], opts: TreeLoadOpts = {}): SparseMerkleTree {
+    const verify = opts.verify ?? true;
+    const t = new SparseMerkleTree(1024);
+    if (parts.length === 0) return t;
+    const pool = t.pool;
+    const bad = (why: string): never => {
+      throw new StateError('STATE_CORRUPT', `tree snapshot: ${why}`);
+    };
+    // Pending internal nodes whose children are being read: [id, children read so far].
+    const open: number[] = [];
+    const filled: number[] = [];
+    let rootId = -1;
+    const attach = (child: number): void => {
+      for (;;) {
+        if (open.length === 0) {
+          if (rootId !== -1) bad('more than one root');
+          rootId = child;
+          return;
+        }
+        const top = open[open.length - 1]!;
+        const n = filled[filled.length - 1]!;
+        if (n === 0) {
+          pool.left[top] = child;
+          filled[filled.length - 1] = 1;
+          return;
+        }
+        pool.right[top] = child;
+        open.pop();
+        filled.pop();
+        if (verify) {
+          const s = t.scratch;
+          s[0] = 1;
+          copy32(pool.hashes, pool.left[top]! * 32, s, 1);
+          copy32(pool.hashes, child * 32, s, 33);
+          if (!sha256Equals(s, pool.hashes, top * 32))
+            bad(`internal node ${top} does not hash to its children`);
+        }
+        child = top;
+      }
+    };
+    for (const part of parts) {
+      const b = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+      let o = 0;
+      while (o < b.length) {
+        const tag = b[o]!;
+        if (tag === 0) {
+          o++;
+          attach(EMPTY);
+          continue;
+        }
+        if ((tag !== 1 && tag !== 2) || o + (tag === 2 ? 73 : 41) > b.length)
+          bad(`entry with tag ${tag} at ${o}`);
+        const id = pool.alloc();
+        copy32(b, o + 1, pool.hashes, id * 32);
+        pool.locH[id] = b.readUInt32BE(o + 33);
+        pool.locI[id] = b.readUInt32BE(o + 37);
+        o += 41;
+        if (tag === 2) {
+          const slot = pool.makeLeaf(id);
+          copy32(b, o, pool.leafKeys, slot * 32);
+          o += 32;
+          attach(id);
+        } else {
+          open.push(id);
+          filled.push(0);
+        }
+      }
+    }
+    if (open.length > 0 || rootId === -1) bad('ends inside the tree');
+    t.rootId = rootId;
+    return t;
+  }
 }

@@ -389,3 +389,78 @@ describe('recovery', () => {
     expect(r.computedRoot).not.toEqual(r.storedRoot);
   });
 });
+
+describe('tree snapshot at close', () => {
+  // A key-value store that survives close(), to reopen the same memory store.
+  const reopenable = (kv: MemoryKv): KvStore => ({
+    get: (k) => kv.get(k),
+    getMany: (k) => kv.getMany(k),
+    write: (ops, o) => kv.write(ops, o),
+    iterate: (o) => kv.iterate(o),
+    close: async () => {},
+  });
+
+  it('a clean close lets the next open load the snapshot; later commits and historical reads agree with a walk', async () => {
+    const mem = new MemoryKv();
+    const kv = reopenable(mem);
+    let s = await HubStore.open(kv);
+    expect(s.treeSource).toBe('empty');
+    const model = new Map<string, Uint8Array>();
+    let h = 0n;
+    const step = async (n: number) => {
+      for (let i = 0; i < n; i++, h++) {
+        const writes: [Uint8Array, Uint8Array | null][] = [];
+        for (let j = 0; j < 20; j++) {
+          const k = enc(`k${(Number(h) * 7 + j * 13) % 50}`);
+          const v = (Number(h) + j) % 5 === 0 ? null : b(Number(h), j);
+          writes.push([k, v]);
+          if (v === null) model.delete(hex(k));
+          else model.set(hex(k), v);
+        }
+        await commit(s, h, writes);
+      }
+    };
+    await step(5);
+    const walkedRoot = s.root;
+    await s.close();
+    s = await HubStore.open(kv);
+    expect(s.treeSource).toBe('snapshot');
+    expect(s.root).toEqual(walkedRoot);
+    await step(5);
+    // No close: the snapshot is now stale, so the next open walks the log.
+    s = await HubStore.open(kv);
+    expect(s.treeSource).toBe('walk');
+    expect(s.height).toBe(h - 1n);
+    expect((await s.verify()).ok).toBe(true);
+    for (const [k, v] of model) {
+      const p = await s.proof(Buffer.from(k, 'hex'));
+      expect(verifyProof(s.root, Buffer.from(k, 'hex'), v, p.proof)).toBe(true);
+    }
+    for (let x = 0n; x < h; x++) {
+      const p = await s.proof(enc('k3'), x);
+      expect(verifyProof((await s.rootAt(x))!, enc('k3'), p.value, p.proof)).toBe(true);
+    }
+    await step(2);
+    expect((await s.verify()).ok).toBe(true);
+  });
+
+  it('a tampered snapshot is ignored and the tree walked instead', async () => {
+    const mem = new MemoryKv();
+    const kv = reopenable(mem);
+    const s = await HubStore.open(kv);
+    await commit(s, 0n, [
+      [b(1), b(1)],
+      [b(2), b(2)],
+      [b(3), b(3)],
+    ]);
+    const root = s.root;
+    await s.close();
+    const part = Uint8Array.of(KEY_PREFIX.TREE_SNAPSHOT, 0, 0, 0, 0);
+    const bytes = (await mem.get(part))!.slice();
+    bytes[5]! ^= 1;
+    await mem.write([{ type: 'put', key: part, value: bytes }]);
+    const r = await HubStore.open(kv);
+    expect(r.treeSource).toBe('walk');
+    expect(r.root).toEqual(root);
+  });
+});

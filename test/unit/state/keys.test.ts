@@ -16,6 +16,8 @@ describe('store key prefixes', () => {
       ['SENDER_TX', 0x09],
       ['SENDER_COUNT', 0x0a],
       ['EXTRA', 0x0b],
+      ['TREE_SNAPSHOT', 0x0c],
+      ['TREE_SNAPSHOT_META', 0x0d],
     ]);
   });
 });
