@@ -180,6 +180,17 @@ function decodeMeta(b: Uint8Array): Meta {
   return { height: readU64(b, 1), root: b.slice(9, 41), blockHash: b.slice(43) };
 }
 
+// True when `changes` still holds exactly `seen` (same keys, same value objects, same order).
+function sameEntries(seen: readonly [string, Uint8Array | null][], changes: StateChanges): boolean {
+  if (seen.length !== changes.size) return false;
+  let i = 0;
+  for (const [k, v] of changes) {
+    const e = seen[i++]!;
+    if (e[0] !== k || e[1] !== v) return false;
+  }
+  return true;
+}
+
 function encodeTxRecord(tx: CommitTx): Uint8Array {
   const out = new Uint8Array(32 + 4 + tx.txBytes.length + tx.resultBytes.length);
   if (tx.hash.length !== 32) {
@@ -237,7 +248,13 @@ export class HubStore {
    */
   treeSource: 'empty' | 'snapshot' | 'walk' = 'empty';
   private cached:
-    | { changes: StateChanges; entries: [string, Uint8Array | null][]; pending: PendingTreeUpdate }
+    | {
+        changes: StateChanges;
+        /** The map's entries as seen then (key, value object), to detect a map changed since. */
+        seen: [string, Uint8Array | null][];
+        entries: [string, Uint8Array | null][];
+        pending: PendingTreeUpdate;
+      }
     | undefined;
 
   private constructor(
@@ -456,12 +473,20 @@ export class HubStore {
     pending: PendingTreeUpdate;
   } {
     const c = this.cached;
-    if (c !== undefined && c.changes === changes && this.tree.isPending(c.pending)) return c;
+    if (
+      c !== undefined &&
+      c.changes === changes &&
+      this.tree.isPending(c.pending) &&
+      sameEntries(c.seen, changes)
+    ) {
+      return c;
+    }
+    const seen = [...changes];
     const entries = this.entriesOf(changes);
     const pending = this.tree.prepare(
       prepareTreeChanges(entries.map(([k, v]) => [bytesOfHex(k), v] as const)),
     );
-    this.cached = { changes, entries, pending };
+    this.cached = { changes, seen, entries, pending };
     return this.cached;
   }
 

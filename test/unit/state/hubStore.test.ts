@@ -260,6 +260,19 @@ describe.each([
     await s.close();
   });
 
+  it('a changes map altered after computeRoot is recomputed at commit, not served stale', async () => {
+    const s = await HubStore.open(await makeKv());
+    await commit(s, 0n, [[b(1), b(1)]]);
+    const changes = new Map<string, Uint8Array | null>([['02', b(2)]]);
+    const before = s.computeRoot(changes);
+    changes.set('03', b(3));
+    const root = await s.commitBlock({ height: 1n, blockHash: b(1), blockBytes: b(), txs: [], changes });
+    expect(root).not.toEqual(before);
+    expect(s.get(b(3))).toEqual(b(3));
+    expect((await s.verify()).ok).toBe(true);
+    await s.close();
+  });
+
   it('verify() recomputes the root from stored values alone', async () => {
     const s = await HubStore.open(await makeKv());
     for (let h = 0n; h < 4n; h++)

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -170,4 +171,17 @@ describe('proof codec', () => {
     }
     expect(isStateError(err, 'STATE_BAD_HEX')).toBe(true);
   });
+});
+
+describe('portability of the verifier', () => {
+  it.each(['proof.ts', 'bytes.ts', 'errors.ts', 'types.ts'])(
+    'state/%s imports nothing from node or level',
+    (f) => {
+      const src = readFileSync(new URL(`../../../state/${f}`, import.meta.url), 'utf8');
+      const imports = [...src.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
+      for (const i of imports)
+        expect(i.startsWith('./') || i === '@noble/hashes/sha2', `${f} imports ${i}`).toBe(true);
+      expect(src).not.toMatch(/\bBuffer\b|\bprocess\b/);
+    },
+  );
 });
