@@ -14,8 +14,8 @@ import {
   encodeMessageIdMultisigMetadata,
   type Hex,
   hexToBytes,
-  IncrementalMerkleTree,
   type InboundPayload,
+  IncrementalMerkleTree,
   messageId,
   signCheckpoint,
 } from '../../../bridge/index.ts';
@@ -150,7 +150,10 @@ export class OriginSim {
   ) {}
 
   /** Dispatches `body` from `sender` (default the vault) to the hub. */
-  dispatch(body: Uint8Array | InboundPayload, opts: { sender?: Hex; destination?: number; recipient?: Hex } = {}): Dispatched {
+  dispatch(
+    body: Uint8Array | InboundPayload,
+    opts: { sender?: Hex; destination?: number; recipient?: Hex } = {},
+  ): Dispatched {
     const b = body instanceof Uint8Array ? body : encodeAppPayload(body);
     const message = encodeMessage({
       nonce: this.nonce++,
@@ -166,11 +169,21 @@ export class OriginSim {
   }
 
   /** MessageId metadata for `d`, signed by `keys` over (origin, hook, root after d, index, id). */
-  messageIdMetadata(d: Dispatched, keys: readonly Hex[], opts: { hook?: Hex; signOrigin?: number } = {}): Uint8Array {
+  messageIdMetadata(
+    d: Dispatched,
+    keys: readonly Hex[],
+    opts: { hook?: Hex; signOrigin?: number } = {},
+  ): Uint8Array {
     const hook = opts.hook ?? this.hook;
     const root = this.tree.rootAt(d.index + 1);
     const signatures = keys.map((k) =>
-      signCheckpoint(k, { origin: opts.signOrigin ?? this.domain, merkleTreeHook: hook, root, index: d.index, messageId: d.id }),
+      signCheckpoint(k, {
+        origin: opts.signOrigin ?? this.domain,
+        merkleTreeHook: hook,
+        root,
+        index: d.index,
+        messageId: d.id,
+      }),
     );
     return encodeMessageIdMultisigMetadata({ merkleTreeHook: hook, root, index: d.index, signatures });
   }
@@ -180,7 +193,13 @@ export class OriginSim {
     const root = this.tree.rootAt(signedIndex + 1);
     const signedMessageId = this.tree.leaf(signedIndex)!;
     const signatures = keys.map((k) =>
-      signCheckpoint(k, { origin: this.domain, merkleTreeHook: this.hook, root, index: signedIndex, messageId: signedMessageId }),
+      signCheckpoint(k, {
+        origin: this.domain,
+        merkleTreeHook: this.hook,
+        root,
+        index: signedIndex,
+        messageId: signedMessageId,
+      }),
     );
     return encodeMerkleRootMultisigMetadata({
       merkleTreeHook: this.hook,
@@ -193,14 +212,19 @@ export class OriginSim {
   }
 
   /** The checkpoint after leaf `index`, signed by `keys`. */
-  checkpoint(index: number, keys: readonly Hex[]): { root: Uint8Array; index: number; messageId: Uint8Array; signatures: Uint8Array[] } {
+  checkpoint(
+    index: number,
+    keys: readonly Hex[],
+  ): { root: Uint8Array; index: number; messageId: Uint8Array; signatures: Uint8Array[] } {
     const root = this.tree.rootAt(index + 1);
     const id = this.tree.leaf(index)!;
     return {
       root: hexToBytes(root),
       index,
       messageId: hexToBytes(id),
-      signatures: keys.map((k) => signCheckpoint(k, { origin: this.domain, merkleTreeHook: this.hook, root, index, messageId: id })),
+      signatures: keys.map((k) =>
+        signCheckpoint(k, { origin: this.domain, merkleTreeHook: this.hook, root, index, messageId: id }),
+      ),
     };
   }
 

@@ -92,12 +92,22 @@ describe('MsgProcessMessage checks', () => {
       ['valid', d.message, good, 'OK'],
       ['too short', d.message.subarray(0, 50), good, 'BRIDGE_MESSAGE_TOO_SHORT'],
       ['version 2', mutate(d.message, 0, 2), good, 'BRIDGE_MESSAGE_VERSION'],
-      ['wrong destination', wrongDest.message, a.messageIdMetadata(wrongDest, FAST_KEYS), 'HUB_WRONG_DESTINATION'],
+      [
+        'wrong destination',
+        wrongDest.message,
+        a.messageIdMetadata(wrongDest, FAST_KEYS),
+        'HUB_WRONG_DESTINATION',
+      ],
       ['unknown origin', mutate(d.message, 8, 0x00), good, 'HUB_ORIGIN_UNKNOWN'],
       ['below threshold', d.message, withSigs(good, [sig(good, 0)]), 'BRIDGE_ISM_BELOW_THRESHOLD'],
       ['truncated metadata', d.message, good.subarray(0, 100), 'BRIDGE_METADATA_TRUNCATED'],
       ['misordered', d.message, withSigs(good, [sig(good, 1), sig(good, 0)]), 'BRIDGE_ISM_MISORDERED'],
-      ['same validator twice', d.message, withSigs(good, [sig(good, 0), sig(good, 0)]), 'BRIDGE_ISM_DUPLICATE_VALIDATOR'],
+      [
+        'same validator twice',
+        d.message,
+        withSigs(good, [sig(good, 0), sig(good, 0)]),
+        'BRIDGE_ISM_DUPLICATE_VALIDATOR',
+      ],
       [
         'wrong signer',
         d.message,
@@ -105,18 +115,41 @@ describe('MsgProcessMessage checks', () => {
         'BRIDGE_ISM_UNKNOWN_SIGNER',
       ],
       ['high s', d.message, withSigs(good, [highS(sig(good, 0)), sig(good, 1)]), 'BRIDGE_SIG_HIGH_S'],
-      ['v = 0', d.message, withSigs(good, [mutate(sig(good, 0), 64, sig(good, 0)[64]! - 27), sig(good, 1)]), 'BRIDGE_SIG_BAD_V'],
+      [
+        'v = 0',
+        d.message,
+        withSigs(good, [mutate(sig(good, 0), 64, sig(good, 0)[64]! - 27), sig(good, 1)]),
+        'BRIDGE_SIG_BAD_V',
+      ],
       ['tampered body', mutate(d.message, d.message.length - 1, 9), good, 'BRIDGE_ISM_MESSAGE_MISMATCH'],
       ['relabelled origin', relabelled, good, 'BRIDGE_ISM_WRONG_ORIGIN'],
-      ['unpinned tree hook', d.message, a.messageIdMetadata(d, FAST_KEYS.slice(0, 2), { hook: HOOK_B }), 'BRIDGE_ISM_TREE_HOOK_UNPINNED'],
-      ['unenrolled sender', unenrolled.message, a.messageIdMetadata(unenrolled, FAST_KEYS), 'HUB_SENDER_NOT_ENROLLED'],
-      ['wrong recipient', wrongRecipient.message, a.messageIdMetadata(wrongRecipient, FAST_KEYS), 'HUB_RECIPIENT_UNKNOWN'],
+      [
+        'unpinned tree hook',
+        d.message,
+        a.messageIdMetadata(d, FAST_KEYS.slice(0, 2), { hook: HOOK_B }),
+        'BRIDGE_ISM_TREE_HOOK_UNPINNED',
+      ],
+      [
+        'unenrolled sender',
+        unenrolled.message,
+        a.messageIdMetadata(unenrolled, FAST_KEYS),
+        'HUB_SENDER_NOT_ENROLLED',
+      ],
+      [
+        'wrong recipient',
+        wrongRecipient.message,
+        a.messageIdMetadata(wrongRecipient, FAST_KEYS),
+        'HUB_RECIPIENT_UNKNOWN',
+      ],
       ['origin B valid', onB.message, b.messageIdMetadata(onB, FAST_KEYS.slice(1)), 'OK'],
       ['tier 7', d.message, good, 'HUB_TIER_INVALID', 7],
       ['final tier with fast signatures', d.message, good, 'BRIDGE_ISM_MESSAGE_MISMATCH', TIER.FINAL],
     ];
     for (const [name, message, metadata, want, tier] of cases) {
-      expect(codeOf(() => checkProcessMessage(state, processMsg(message, metadata, tier ?? 0))), name).toBe(want);
+      expect(
+        codeOf(() => checkProcessMessage(state, processMsg(message, metadata, tier ?? 0))),
+        name,
+      ).toBe(want);
     }
   });
 
@@ -124,20 +157,33 @@ describe('MsgProcessMessage checks', () => {
     const state = await bridgeState();
     const a = simA();
     const d = a.dispatch(deposit(1_000_000n));
-    const r = applyProcessMessage(state, processMsg(d.message, a.messageIdMetadata(d, FAST_KEYS.slice(0, 2))), ctxAt(5n));
+    const r = applyProcessMessage(
+      state,
+      processMsg(d.message, a.messageIdMetadata(d, FAST_KEYS.slice(0, 2))),
+      ctxAt(5n),
+    );
     expect(r.events[0]!.type).toBe('hyperlane.process');
     const holder = evmHolder(hexToBytes(DEPOSITOR));
     expect(getBalance(state, holder, ORIGIN_A, hexToBytes(USDC_A), STAGE.PROVISIONAL)).toBe(1_000_000n);
     expect(getBalance(state, holder, ORIGIN_A, hexToBytes(USDC_A), STAGE.FINAL)).toBe(0n);
     const rec = getInbound(state, hexToBytes(d.id))!;
-    expect([rec.stage, rec.result, rec.leafIndex, rec.deliveredHeight]).toEqual([STAGE.PROVISIONAL, RESULT.DEPOSIT_HELD, 0, 5n]);
-    expect(codeOf(() => applyProcessMessage(state, processMsg(d.message, a.messageIdMetadata(d, FAST_KEYS)), ctxAt(6n)))).toBe(
-      'HUB_MESSAGE_REPLAYED',
-    );
+    expect([rec.stage, rec.result, rec.leafIndex, rec.deliveredHeight]).toEqual([
+      STAGE.PROVISIONAL,
+      RESULT.DEPOSIT_HELD,
+      0,
+      5n,
+    ]);
+    expect(
+      codeOf(() =>
+        applyProcessMessage(state, processMsg(d.message, a.messageIdMetadata(d, FAST_KEYS)), ctxAt(6n)),
+      ),
+    ).toBe('HUB_MESSAGE_REPLAYED');
     // A final-tier delivery of the same id is a replay too: the replay set records delivery.
-    expect(codeOf(() => applyProcessMessage(state, processMsg(d.message, a.messageIdMetadata(d, FINAL_KEYS), 2), ctxAt(6n)))).toBe(
-      'HUB_MESSAGE_REPLAYED',
-    );
+    expect(
+      codeOf(() =>
+        applyProcessMessage(state, processMsg(d.message, a.messageIdMetadata(d, FINAL_KEYS), 2), ctxAt(6n)),
+      ),
+    ).toBe('HUB_MESSAGE_REPLAYED');
   });
 
   it('credits a linked depositor final at once with final metadata (AUTO picks the tier)', async () => {
@@ -156,19 +202,42 @@ describe('MsgProcessMessage checks', () => {
     const a = simA();
     const rows: [string, Uint8Array, `0x${string}` | undefined, number][] = [
       ['garbage body', Uint8Array.of(0x01, 0xff), undefined, RESULT.PAYLOAD_INVALID],
-      ['outbound kind', encodeAppPayload({ kind: 'CANCEL', settlementId: `0x${'00'.repeat(32)}`, targetSettlementId: `0x${'00'.repeat(32)}` }), undefined, RESULT.PAYLOAD_INVALID],
+      [
+        'outbound kind',
+        encodeAppPayload({
+          kind: 'CANCEL',
+          settlementId: `0x${'00'.repeat(32)}`,
+          targetSettlementId: `0x${'00'.repeat(32)}`,
+        }),
+        undefined,
+        RESULT.PAYLOAD_INVALID,
+      ],
       ['deposit from adapter', encodeAppPayload(deposit(3n)), ADAPTER_A, RESULT.KIND_NOT_FROM_SENDER],
-      ['unknown token (provisional: refund waits)', encodeAppPayload(deposit(3n, JUNK_A)), undefined, RESULT.DEPOSIT_TOKEN_UNKNOWN],
+      [
+        'unknown token (provisional: refund waits)',
+        encodeAppPayload(deposit(3n, JUNK_A)),
+        undefined,
+        RESULT.DEPOSIT_TOKEN_UNKNOWN,
+      ],
       [
         'ack of nothing',
-        encodeAppPayload({ kind: 'ACK', settlementId: `0x${'ab'.repeat(32)}`, status: 'EXECUTED', detail: '0x' }),
+        encodeAppPayload({
+          kind: 'ACK',
+          settlementId: `0x${'ab'.repeat(32)}`,
+          status: 'EXECUTED',
+          detail: '0x',
+        }),
         undefined,
         RESULT.ACK_UNKNOWN_SETTLEMENT,
       ],
     ];
     for (const [name, body, sender, want] of rows) {
       const d = a.dispatch(body, sender === undefined ? {} : { sender });
-      const r = applyProcessMessage(state, processMsg(d.message, a.messageIdMetadata(d, FAST_KEYS.slice(0, 2))), ctxAt(9n));
+      const r = applyProcessMessage(
+        state,
+        processMsg(d.message, a.messageIdMetadata(d, FAST_KEYS.slice(0, 2))),
+        ctxAt(9n),
+      );
       expect(getInbound(state, hexToBytes(d.id))?.result, name).toBe(want);
       expect(r.events.length, name).toBeGreaterThan(0);
     }

@@ -38,7 +38,13 @@ function arb(
       case 'uint64':
         one = fc
           .bigInt({ min: 0n, max: (1n << 64n) - 1n })
-          .map((n) => [n, protobuf.util.Long.fromString(n.toString(), true)]);
+          .map((n) => [
+            n,
+            (protobuf.util.Long as unknown as { fromString(s: string, u: boolean): unknown }).fromString(
+              n.toString(),
+              true,
+            ),
+          ]);
         break;
       case 'uint32':
         one = fc.integer({ min: 0, max: 0xffffffff }).map((n) => [n, n]);
