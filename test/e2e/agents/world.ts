@@ -300,6 +300,7 @@ export async function deposit(w: World, c: number, i: number, symbol: string, am
 }
 
 /** GET a hub REST path as JSON (status and body). */
+// biome-ignore lint/suspicious/noExplicitAny: tests read REST JSON field by field
 export async function hubGet(w: { hub: TestNode }, path: string): Promise<{ status: number; body: any }> {
   const res = await fetch(`${w.hub.url}${path}`);
   return { status: res.status, body: await res.json() };
