@@ -22,6 +22,26 @@ const sha = (...parts: Uint8Array[]): Uint8Array => {
 const ZERO = new Uint8Array(32);
 const bitsOf = (h: Uint8Array): string => [...h].map((x) => x.toString(2).padStart(8, '0')).join('');
 
+/** Nodes of the canonical compact tree: every leaf, and every prefix shared by ≥ 2 leaves down to their split. */
+function naiveNodeCount(state: Map<string, Uint8Array>): number {
+  const paths = [...state.keys()].map((hex) => bitsOf(sha(Buffer.from(hex, 'hex'))));
+  const count = (depth: number, set: string[]): number => {
+    if (set.length <= 1) return set.length;
+    return (
+      1 +
+      count(
+        depth + 1,
+        set.filter((p) => p[depth] === '0'),
+      ) +
+      count(
+        depth + 1,
+        set.filter((p) => p[depth] === '1'),
+      )
+    );
+  };
+  return count(0, paths);
+}
+
 function naiveRoot(state: Map<string, Uint8Array>): Uint8Array {
   const leaves = [...state].map(([hex, v]) => {
     const kh = sha(Buffer.from(hex, 'hex'));
@@ -89,6 +109,8 @@ describe('sparse Merkle tree against a naive recursive implementation', () => {
           }
           expect(hex(root)).toBe(hex(naiveRoot(model)));
           expect(tree.leafCount).toBe(model.size);
+          // No node leaks: the pool holds exactly the canonical tree's nodes.
+          expect(tree.nodeCount).toBe(naiveNodeCount(model));
         }
       }),
       { numRuns: 300 },
