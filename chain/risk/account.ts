@@ -37,31 +37,75 @@ export interface ValueLine {
   readonly provisional: boolean;
 }
 
-/** A portfolio compiled for the kernel. */
+/**
+ * A portfolio compiled for the kernel, packed into one `Float64Array` so a pass over many accounts
+ * touches one object per account (layout: {@link ACCOUNT_HEADER} and {@link accountLayout}):
+ *
+ *   [n, nPerp, nProvPerp, nLines, hasProvisional]
+ *   instr[n] (universe indices, ascending) · sizeAll[n] · sizeFinal[n] · sizeProvisional[n]
+ *   perps[nPerp × 4]: instrument, Σn, Σn·entry, Σn·fundingIndex (final items, per instrument)
+ *   provisional perps[nProvPerp × 4]: the same per provisional position
+ *   lines[nLines × 5]: kind (0 underlying, 1 priced), underlying, whole tokens, haircut factor, provisional
+ */
 export interface CompiledAccount {
   readonly paramsHash: string;
-  /** Aggregated instruments, ascending universe index. */
-  readonly instr: Int32Array;
-  /** Net size per instrument over all items and over final items only. */
-  readonly sizeAll: Float64Array;
-  readonly sizeFinal: Float64Array;
-  /** Net provisional size per instrument (for the equity's "losses early, gains late"). */
-  readonly sizeProvisional: Float64Array;
-  readonly hasProvisional: boolean;
+  readonly data: Float64Array;
   /** Settlement cash after haircuts, exact micro-dollars. */
   readonly cashMicro: bigint;
-  /** Perp aggregates per perp instrument (final items): Σn, Σn·entry, Σn·fundingIndex. */
-  readonly perpInstr: Int32Array;
-  readonly perpSize: Float64Array;
-  readonly perpEntryNotional: Float64Array;
-  readonly perpFundingNotional: Float64Array;
-  /** Provisional perp positions, one per line: instrument, n, n·entry, n·fundingIndex. */
-  readonly provPerpInstr: Int32Array;
-  readonly provPerpSize: Float64Array;
-  readonly provPerpEntryNotional: Float64Array;
-  readonly provPerpFundingNotional: Float64Array;
-  readonly valueLines: readonly ValueLine[];
+  /** Price feed of each value line (`''` for underlying-linked lines). */
+  readonly priceFeeds: readonly string[];
+  /** The portfolio it was compiled from (reports rebuild per-position lines from it). */
+  readonly source: Portfolio;
+}
+
+/** Number of header slots in {@link CompiledAccount.data}. */
+export const ACCOUNT_HEADER = 5;
+
+/** Offsets of the packed sections of a compiled account. */
+export interface AccountLayout {
+  readonly n: number;
+  readonly instr: number;
+  readonly sizeAll: number;
+  readonly sizeFinal: number;
+  readonly sizeProvisional: number;
+  readonly nPerp: number;
+  readonly perps: number;
+  readonly nProvPerp: number;
+  readonly provPerps: number;
+  readonly nLines: number;
+  readonly lines: number;
+  readonly hasProvisional: boolean;
+}
+
+/** Section offsets of `acc.data`. */
+export function accountLayout(acc: CompiledAccount): AccountLayout {
+  const d = acc.data;
+  const n = d[0]!;
+  const nPerp = d[1]!;
+  const nProvPerp = d[2]!;
+  const h = ACCOUNT_HEADER;
+  const perps = h + 4 * n;
+  const provPerps = perps + 4 * nPerp;
+  return {
+    n,
+    instr: h,
+    sizeAll: h + n,
+    sizeFinal: h + 2 * n,
+    sizeProvisional: h + 3 * n,
+    nPerp,
+    perps,
+    nProvPerp,
+    provPerps,
+    nLines: d[3]!,
+    lines: provPerps + 4 * nProvPerp,
+    hasProvisional: d[4] === 1,
+  };
+}
+
+/** The unpacked pieces of a compiled portfolio (reports use `positions` and `valueLines`). */
+export interface AccountParts {
   readonly positions: readonly PositionLine[];
+  readonly valueLines: readonly ValueLine[];
 }
 
 function badPortfolio(field: string, value: string, limit: string): never {
@@ -98,6 +142,19 @@ export function compileAccount(
   universe: RiskUniverse,
   cp: CompiledParams,
 ): CompiledAccount {
+  return compileParts(portfolio, universe, cp).account;
+}
+
+/** Per-position lines and value lines of a portfolio (what a report attributes to). */
+export function accountParts(portfolio: Portfolio, universe: RiskUniverse, cp: CompiledParams): AccountParts {
+  return compileParts(portfolio, universe, cp).parts;
+}
+
+function compileParts(
+  portfolio: Portfolio,
+  universe: RiskUniverse,
+  cp: CompiledParams,
+): { account: CompiledAccount; parts: AccountParts } {
   if (universe.paramsHash !== cp.hash) {
     throw new RiskError('RISK_INVALID_PARAMS', {
       field: 'universe.paramsHash',
@@ -263,44 +320,64 @@ export function compileAccount(
 
   const keys = [...agg.keys()].sort((a, b) => a - b);
   const n = keys.length;
-  const instr = new Int32Array(n);
-  const sizeAll = new Float64Array(n);
-  const sizeFinal = new Float64Array(n);
-  const sizeProvisional = new Float64Array(n);
-  keys.forEach((k, i) => {
-    const a = agg.get(k)!;
-    instr[i] = k;
-    sizeAll[i] = e18ToNumber(a.all) + a.allF;
-    sizeFinal[i] = e18ToNumber(a.fin) + a.finF;
-    sizeProvisional[i] = e18ToNumber(a.prov) + a.provF;
-  });
   const perpKeys = [...perpAgg.keys()].sort((a, b) => a - b);
   const E36 = ONE * ONE;
   const e36 = (x: bigint): number => {
     const q = x / E36;
     return Number(q) + Number(x - q * E36) / 1e36;
   };
+  const nPerp = perpKeys.length;
+  const nProv = provPerps.length;
+  const nLines = valueLines.length;
+  const data = new Float64Array(ACCOUNT_HEADER + 4 * n + 4 * nPerp + 4 * nProv + 5 * nLines);
+  data[0] = n;
+  data[1] = nPerp;
+  data[2] = nProv;
+  data[3] = nLines;
+  data[4] = hasProvisional ? 1 : 0;
+  const h = ACCOUNT_HEADER;
+  keys.forEach((k, i) => {
+    const a = agg.get(k)!;
+    data[h + i] = k;
+    data[h + n + i] = e18ToNumber(a.all) + a.allF;
+    data[h + 2 * n + i] = e18ToNumber(a.fin) + a.finF;
+    data[h + 3 * n + i] = e18ToNumber(a.prov) + a.provF;
+  });
+  let o = h + 4 * n;
+  for (const k of perpKeys) {
+    const a = perpAgg.get(k)!;
+    data[o++] = k;
+    data[o++] = e18ToNumber(a.n);
+    data[o++] = e36(a.entry);
+    data[o++] = e36(a.fund);
+  }
+  for (const p of provPerps) {
+    data[o++] = p.k;
+    data[o++] = e18ToNumber(p.n);
+    data[o++] = e36(p.entry);
+    data[o++] = e36(p.fund);
+  }
+  for (const l of valueLines) {
+    data[o++] = l.kind;
+    data[o++] = l.underlying;
+    data[o++] = l.units;
+    data[o++] = l.factor;
+    data[o++] = l.provisional ? 1 : 0;
+  }
   positions.sort((a, b) => cmp(a.id, b.id));
   return {
-    paramsHash: cp.hash,
-    instr,
-    sizeAll,
-    sizeFinal,
-    sizeProvisional,
-    hasProvisional,
-    cashMicro,
-    perpInstr: Int32Array.from(perpKeys),
-    perpSize: Float64Array.from(perpKeys.map((k) => e18ToNumber(perpAgg.get(k)!.n))),
-    perpEntryNotional: Float64Array.from(perpKeys.map((k) => e36(perpAgg.get(k)!.entry))),
-    perpFundingNotional: Float64Array.from(perpKeys.map((k) => e36(perpAgg.get(k)!.fund))),
-    provPerpInstr: Int32Array.from(provPerps.map((p) => p.k)),
-    provPerpSize: Float64Array.from(provPerps.map((p) => e18ToNumber(p.n))),
-    provPerpEntryNotional: Float64Array.from(provPerps.map((p) => e36(p.entry))),
-    provPerpFundingNotional: Float64Array.from(provPerps.map((p) => e36(p.fund))),
-    valueLines,
-    positions,
+    account: {
+      paramsHash: cp.hash,
+      data,
+      cashMicro,
+      priceFeeds: valueLines.length === 0 ? NO_FEEDS : valueLines.map((l) => l.priceFeed),
+      source: portfolio,
+    },
+    parts: { positions, valueLines },
   };
 }
+
+const NO_FEEDS: readonly string[] = [];
 
 function tierE18(cp: CompiledParams, domain: number, token: string): bigint {
   const a = cp.source.assets.find((x) => x.domain === domain && x.token === token)!;

@@ -6,7 +6,7 @@
  * pure function of (its compiled portfolio, the rows of the instruments it holds, params), so an
  * incremental update is bit-identical to a full re-margin (property-tested).
  */
-import { type CompiledAccount, compileAccount } from './account.ts';
+import { accountLayout, type CompiledAccount, compileAccount } from './account.ts';
 import { RiskError } from './errors.ts';
 import { evaluateAccount, reportAccount } from './margin.ts';
 import { type CompiledParams, compileRiskParams } from './params.ts';
@@ -64,12 +64,14 @@ export interface MarginEngine {
 
 function keysOf(acc: CompiledAccount, uni: RiskUniverse): string[] {
   const keys = new Set<string>();
-  for (const k of acc.instr) keys.add(uni.ids[k]!);
-  for (const k of acc.perpInstr) keys.add(uni.ids[k]!);
-  for (const k of acc.provPerpInstr) keys.add(uni.ids[k]!);
-  for (const l of acc.valueLines) {
-    if (l.kind === 0) keys.add(uni.ids[uni.spotIndex[l.underlying]!]!);
-    else keys.add(`price:${l.priceFeed}`);
+  const L = accountLayout(acc);
+  const d = acc.data;
+  for (let i = 0; i < L.n; i++) keys.add(uni.ids[d[L.instr + i]!]!);
+  for (let q = 0; q < L.nPerp + L.nProvPerp; q++) keys.add(uni.ids[d[L.perps + 4 * q]!]!);
+  for (let q = 0; q < L.nLines; q++) {
+    const o = L.lines + 5 * q;
+    if (d[o] === 0) keys.add(uni.ids[uni.spotIndex[d[o + 1]!]!]!);
+    else keys.add(`price:${acc.priceFeeds[q]}`);
   }
   return [...keys];
 }

@@ -9,7 +9,17 @@
  *   const margins = engine.update(touchedIds, changed);    // re-margin only those affected
  * One-shot: `marginAccount(portfolio, buildRiskArrays(snapshot, buildUniverse(universe, cp), cp))`.
  */
-export { type CompiledAccount, compileAccount, type PositionLine, type ValueLine } from './account.ts';
+export {
+  ACCOUNT_HEADER,
+  type AccountLayout,
+  type AccountParts,
+  accountLayout,
+  accountParts,
+  type CompiledAccount,
+  compileAccount,
+  type PositionLine,
+  type ValueLine,
+} from './account.ts';
 export {
   type Black76Greeks,
   type Black76Inputs,

@@ -22,7 +22,13 @@
  * positions counting only their losses.
  */
 
-import { type CompiledAccount, compileAccount } from './account.ts';
+import {
+  ACCOUNT_HEADER,
+  accountLayout,
+  accountParts,
+  type CompiledAccount,
+  compileAccount,
+} from './account.ts';
 import { greeksBlack76 } from './black76.ts';
 import { RiskError } from './errors.ts';
 import { usdToMicroCeil, usdToMicroFloor } from './fixed.ts';
@@ -102,7 +108,7 @@ let gBuckets = 0;
 function accumulateUnderlying(
   acc: CompiledAccount,
   arrays: RiskArrays,
-  sizes: Float64Array,
+  sizeOff: number,
   i: number,
   full: boolean,
 ): number {
@@ -117,8 +123,10 @@ function accumulateUnderlying(
   const values = arrays.values;
   const pnl = arrays.pnl;
   const status = arrays.status;
-  const instr = acc.instr;
-  const n = instr.length;
+  // Packed account: instruments at ACCOUNT_HEADER + i, sizes at sizeOff + i (see CompiledAccount).
+  const d = acc.data;
+  const n = d[0]!;
+  const io = ACCOUNT_HEADER;
   if (BCONF.length < n) {
     BCONF = new Float64Array(n);
     BABS = new Float64Array(n);
@@ -137,7 +145,7 @@ function accumulateUnderlying(
   const uBucket = uni.bucket;
   const uStrike = uni.strike;
   const basisFactor = arrays.bucketBasisFactor;
-  const u = uUnd[instr[i]!]!;
+  const u = uUnd[d[io + i]!]!;
   gU = u;
   for (let c = 1; c < C; c++) p[c] = 0;
   let basis = 0;
@@ -149,11 +157,11 @@ function accumulateUnderlying(
   let items = 0;
   const spot = arrays.spot[u]!;
   while (i < n) {
-    const k = instr[i]!;
+    const k = d[io + i]!;
     if (uUnd[k] !== u) break;
     const kind = uKind[k]!;
     if (kind !== KIND_OPTION) {
-      const sz = sizes[i]!;
+      const sz = d[sizeOff + i]!;
       if (sz !== 0) {
         if (status[k] !== null) throw status[k]!;
         itemOff[items] = 2 * k * C;
@@ -172,8 +180,8 @@ function accumulateUnderlying(
     let end = i;
     let count = 0;
     let lone = -1;
-    while (end < n && uBucket[instr[end]!] === b) {
-      if (sizes[end] !== 0) {
+    while (end < n && uBucket[d[io + end]!] === b) {
+      if (d[sizeOff + end] !== 0) {
         count++;
         lone = end;
       }
@@ -187,9 +195,9 @@ function accumulateUnderlying(
     let absSum = 0;
     if (count === 1) {
       // One option in the bucket: its precomputed discounted P&L row, added in the pass below.
-      const kk = instr[lone]!;
+      const kk = d[io + lone]!;
       if (status[kk] !== null) throw status[kk]!;
-      const sz = sizes[lone]!;
+      const sz = d[sizeOff + lone]!;
       const off = (2 * kk + (sz > 0 ? 0 : 1)) * C;
       itemOff[items] = off;
       itemZ[items] = sz;
@@ -197,7 +205,7 @@ function accumulateUnderlying(
       if (full) {
         const dUp = sz * pnl[off + upCol]!;
         const dDown = sz * pnl[off + downCol]!;
-        const worstBasis = dUp < dDown ? dUp : dDown;
+        const worstBasis = Math.min(dUp, dDown);
         if (worstBasis < 0) basis += worstBasis * basisFactor[b]!;
       }
       naked = sz < 0 ? -sz : 0;
@@ -208,7 +216,7 @@ function accumulateUnderlying(
       let strike = uStrike[k]!;
       let net = 0;
       for (; i < end; i++) {
-        const kk = instr[i]!;
+        const kk = d[io + i]!;
         const st = uStrike[kk]!;
         if (st !== strike) {
           // Naked shorts net per strike: calls and puts of one strike are adjacent.
@@ -216,7 +224,7 @@ function accumulateUnderlying(
           net = 0;
           strike = st;
         }
-        const sz = sizes[i]!;
+        const sz = d[sizeOff + i]!;
         if (sz === 0) continue;
         if (status[kk] !== null) throw status[kk]!;
         const row = kk * C;
@@ -243,7 +251,7 @@ function accumulateUnderlying(
         }
         const dUp = v[upCol]! - mtm;
         const dDown = v[downCol]! - mtm;
-        const worstBasis = dUp < dDown ? dUp : dDown;
+        const worstBasis = Math.min(dUp, dDown);
         if (worstBasis < 0) basis += worstBasis * basisFactor[b]!;
       }
     }
@@ -304,7 +312,7 @@ function accumulateUnderlying(
 function evaluateView(
   acc: CompiledAccount,
   arrays: RiskArrays,
-  sizes: Float64Array,
+  sizeOff: number,
   out: ViewResult,
   cap: Capture | null,
 ): void {
@@ -313,7 +321,7 @@ function evaluateView(
   const S = arrays.scenarioCount;
   const J = arrays.jointCount;
   const esBase = S + 3;
-  const n = acc.instr.length;
+  const n = acc.data[0]!;
   ensureScratch(C, cp.underlyings.length, J);
   const esAcc = ES;
   const p = P;
@@ -322,7 +330,7 @@ function evaluateView(
   let nU = 0;
   let i = 0;
   while (i < n) {
-    i = accumulateUnderlying(acc, arrays, sizes, i, true);
+    i = accumulateUnderlying(acc, arrays, sizeOff, i, true);
     const u = gU;
     const basis = gBasis;
     const perpAbs = gPerpAbs;
@@ -433,67 +441,54 @@ function equityParts(acc: CompiledAccount, arrays: RiskArrays): { equity: number
   const uni = arrays.universe;
   const C = arrays.cols;
   const values = arrays.values;
+  const L = accountLayout(acc);
+  const d = acc.data;
   let equity = 0;
   let mtm = 0;
-  const instr = acc.instr;
   const kind = uni.kind;
-  const sizeFinal = acc.sizeFinal;
-  const sizeProv = acc.sizeProvisional;
   const status = arrays.status;
   // Options: final sizes at value, provisional ones only when their value is negative.
-  for (let i = 0; i < instr.length; i++) {
-    const k = instr[i]!;
+  for (let i = 0; i < L.n; i++) {
+    const k = d[L.instr + i]!;
     if (kind[k] !== KIND_OPTION) continue;
     const v = values[k * C]!;
-    const fin = sizeFinal[i]! * v;
-    const prov = sizeProv[i]! * v;
+    const fin = d[L.sizeFinal + i]! * v;
+    const prov = d[L.sizeProvisional + i]! * v;
     if (status[k] !== null && (fin !== 0 || prov !== 0)) throw status[k]!;
     mtm += fin + prov;
-    equity += fin + (prov < 0 ? prov : 0);
+    equity += fin + Math.min(prov, 0);
   }
-  for (let q = 0; q < acc.perpInstr.length; q++) {
-    const k = acc.perpInstr[q]!;
+  // Perps: n·(price − entry) − n·(index − entryIndex) from the aggregated n, Σn·entry, Σn·index;
+  // provisional ones (listed one by one) count only their losses in equity.
+  for (let q = 0; q < L.nPerp + L.nProvPerp; q++) {
+    const o = L.perps + 4 * q;
+    const k = d[o]!;
     checkStatus(arrays, k);
     const u = uni.underlying[k]!;
-    // n·(price − entry) − n·(index − entryIndex), from the aggregated n, Σn·entry, Σn·index.
-    const v =
-      acc.perpSize[q]! * arrays.perpPrice[u]! -
-      acc.perpEntryNotional[q]! -
-      (acc.perpSize[q]! * arrays.perpFunding[u]! - acc.perpFundingNotional[q]!);
+    const size = d[o + 1]!;
+    const v = size * arrays.perpPrice[u]! - d[o + 2]! - (size * arrays.perpFunding[u]! - d[o + 3]!);
     mtm += v;
-    equity += v;
+    equity += q < L.nPerp || v < 0 ? v : 0;
   }
-  for (let q = 0; q < acc.provPerpInstr.length; q++) {
-    const k = acc.provPerpInstr[q]!;
-    checkStatus(arrays, k);
-    const u = uni.underlying[k]!;
-    const v =
-      acc.provPerpSize[q]! * arrays.perpPrice[u]! -
-      acc.provPerpEntryNotional[q]! -
-      (acc.provPerpSize[q]! * arrays.perpFunding[u]! - acc.provPerpFundingNotional[q]!);
-    mtm += v;
-    equity += Math.min(v, 0);
-  }
-  for (const l of acc.valueLines) {
+  for (let q = 0; q < L.nLines; q++) {
+    const o = L.lines + 5 * q;
     let price: number;
-    if (l.kind === 0) {
-      checkStatus(arrays, uni.spotIndex[l.underlying]!);
-      price = arrays.spot[l.underlying]! / arrays.stablePrice;
+    const u = d[o + 1]!;
+    if (d[o] === 0) {
+      checkStatus(arrays, uni.spotIndex[u]!);
+      price = arrays.spot[u]! / arrays.stablePrice;
     } else {
-      const st = arrays.priceStatus.get(l.priceFeed);
+      const feed = acc.priceFeeds[q]!;
+      const st = arrays.priceStatus.get(feed);
       if (st) throw st;
-      const p = arrays.prices.get(l.priceFeed);
-      if (p === undefined) {
-        throw new RiskError('RISK_MISSING_FEED', {
-          field: `snapshot.prices.${l.priceFeed}`,
-          limit: 'present',
-        });
-      }
+      const p = arrays.prices.get(feed);
+      if (p === undefined)
+        throw new RiskError('RISK_MISSING_FEED', { field: `snapshot.prices.${feed}`, limit: 'present' });
       price = p / arrays.stablePrice;
     }
-    const v = l.units * price;
+    const v = d[o + 2]! * price;
     mtm += v;
-    equity += v > 0 ? v * l.factor : v;
+    equity += v > 0 ? v * d[o + 3]! : v;
   }
   return { equity, mtm };
 }
@@ -526,15 +521,16 @@ export function evaluateAccount(acc: CompiledAccount, arrays: RiskArrays): Margi
       limit: `= ${arrays.params.hash}`,
     });
   }
-  evaluateView(acc, arrays, acc.sizeAll, ALL, null);
+  const L = accountLayout(acc);
+  evaluateView(acc, arrays, L.sizeAll, ALL, null);
   let binding: 'all' | 'final' = 'all';
   let mm = ALL.mm;
   let im = ALL.im;
   let es = ALL.es;
   let worst: WorstScenario[];
-  if (acc.hasProvisional) {
+  if (L.hasProvisional) {
     const allWorst = worstList(arrays, ALL.nU);
-    evaluateView(acc, arrays, acc.sizeFinal, FIN, null);
+    evaluateView(acc, arrays, L.sizeFinal, FIN, null);
     if (FIN.mm > mm) {
       binding = 'final';
       mm = FIN.mm;
@@ -567,11 +563,12 @@ export function scenarioPnlInto(acc: CompiledAccount, arrays: RiskArrays, out: F
   const S = arrays.scenarioCount;
   const w = arrays.params.scenarioWeight;
   ensureScratch(arrays.cols, arrays.params.underlyings.length, arrays.jointCount);
-  const n = acc.instr.length;
+  const n = acc.data[0]!;
+  const sizeAll = ACCOUNT_HEADER + n;
   let held = 0;
   let i = 0;
   while (i < n) {
-    i = accumulateUnderlying(acc, arrays, acc.sizeAll, i, false);
+    i = accumulateUnderlying(acc, arrays, sizeAll, i, false);
     const o = gU * S;
     for (let s = 0; s < S; s++) out[o + s] = w[s]! * P[1 + s]!;
     held++;
@@ -594,31 +591,37 @@ export function reportAccount(acc: CompiledAccount, arrays: RiskArrays): MarginR
   const S = arrays.scenarioCount;
   const cap: Capture = { grid: new Map() };
   const useFinal = summary.binding === 'final';
-  evaluateView(acc, arrays, useFinal ? acc.sizeFinal : acc.sizeAll, useFinal ? FIN : ALL, cap);
-  const sizes = useFinal ? acc.sizeFinal : acc.sizeAll;
+  const L = accountLayout(acc);
+  const d = acc.data;
+  const sizeOff = useFinal ? L.sizeFinal : L.sizeAll;
+  evaluateView(acc, arrays, sizeOff, useFinal ? FIN : ALL, cap);
+  const { positions } = accountParts(acc.source, uni, cp);
+  const instrAt = (i: number): number => d[L.instr + i]!;
+  const sizeAt = (i: number): number => d[sizeOff + i]!;
   const grid = [...cap.grid.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([u, g]) => ({ underlying: cp.underlyings[u]!, pnl: [...g.pnl], basis: g.basis }));
 
   // Bucket values under the worst column of each underlying, for the discount attribution.
   const bucketValue = new Map<number, { worst: number; up: number; down: number; mtm: number }>();
-  for (let i = 0; i < acc.instr.length; i++) {
-    const k = acc.instr[i]!;
+  for (let i = 0; i < L.n; i++) {
+    const k = instrAt(i);
     if (uni.kind[k] !== KIND_OPTION) continue;
     const b = uni.bucket[k]!;
-    const g = cap.grid.get(uni.underlying[k]!)!;
+    const g = cap.grid.get(uni.underlying[k]!);
+    if (!g) continue;
     const col = g.worst < 0 ? 0 : 1 + g.worst;
     const e = bucketValue.get(b) ?? { worst: 0, up: 0, down: 0, mtm: 0 };
-    e.worst += sizes[i]! * arrays.values[k * C + col]!;
-    e.up += sizes[i]! * arrays.values[k * C + S + 1]!;
-    e.down += sizes[i]! * arrays.values[k * C + S + 2]!;
-    e.mtm += sizes[i]! * arrays.values[k * C]!;
+    e.worst += sizeAt(i) * arrays.values[k * C + col]!;
+    e.up += sizeAt(i) * arrays.values[k * C + S + 1]!;
+    e.down += sizeAt(i) * arrays.values[k * C + S + 2]!;
+    e.mtm += sizeAt(i) * arrays.values[k * C]!;
     bucketValue.set(b, e);
   }
   // Naked shorts per (bucket, strike) and the shorts' total, for pro-rata attribution.
   const strikeNet = new Map<string, { net: number; shorts: number }>();
   const perpAbs = new Map<number, number>();
-  for (const p of acc.positions) {
+  for (const p of positions) {
     if (useFinal && p.provisional) continue;
     const k = p.instrument;
     if (uni.kind[k] === KIND_OPTION) {
@@ -630,12 +633,12 @@ export function reportAccount(acc: CompiledAccount, arrays: RiskArrays): MarginR
     } else perpAbs.set(k, (perpAbs.get(k) ?? 0) + Math.abs(p.size));
   }
   const netIdx = new Map<number, number>();
-  for (let i = 0; i < acc.instr.length; i++) netIdx.set(acc.instr[i]!, i);
+  for (let i = 0; i < L.n; i++) netIdx.set(instrAt(i), i);
 
   const contributions: Contribution[] = [];
   const positionGreeks: ({ id: string; underlying: string } & Greeks)[] = [];
   const net = new Map<number, { delta: number; gamma: number; vega: number; theta: number; rho: number }>();
-  for (const p of acc.positions) {
+  for (const p of positions) {
     const k = p.instrument;
     const u = uni.underlying[k]!;
     const uName = cp.underlyings[u]!;
@@ -699,7 +702,7 @@ export function reportAccount(acc: CompiledAccount, arrays: RiskArrays): MarginR
         const totalAbs = perpAbs.get(k) ?? 0;
         const i = netIdx.get(k)!;
         const pct = kind === KIND_PERP ? cp.perpPct : cp.basePct;
-        if (totalAbs > 0) contribution += (Math.abs(sizes[i]!) * pct * spot * abs) / totalAbs;
+        if (totalAbs > 0) contribution += (Math.abs(sizeAt(i)) * pct * spot * abs) / totalAbs;
       }
       greeks = {
         ...ZERO_GREEKS,
