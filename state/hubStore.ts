@@ -126,6 +126,8 @@ export interface HubStoreOpenOpts {
   readonly chunkCache?: number;
   /** Write a tree snapshot at `close()` so the next open skips the tree walk (default true). */
   readonly snapshotOnClose?: boolean;
+  /** Load the tree from a current snapshot when there is one (default true; false forces the walk). */
+  readonly useSnapshot?: boolean;
 }
 
 const SNAPSHOT_FORMAT = 1;
@@ -308,7 +310,8 @@ export class HubStore {
         },
       );
     }
-    let tree = await HubStore.loadSnapshot(kv, meta, opts.verifyTree ?? true);
+    let tree =
+      opts.useSnapshot === false ? undefined : await HubStore.loadSnapshot(kv, meta, opts.verifyTree ?? true);
     const source = tree === undefined ? 'walk' : 'snapshot';
     tree ??= await SparseMerkleTree.load(kv, rootRef, { verify: opts.verifyTree ?? true });
     if (!bytesEqual(tree.root, meta.root)) {
