@@ -11,13 +11,13 @@ import { homePaths } from '../../../chain/node/home.ts';
 import { LevelKv } from '../../../state/index.ts';
 
 const BIN = new URL('../../../bin/unimargin', import.meta.url).pathname;
-const run = (...args: string[]) => spawnSync(BIN, args, { encoding: 'utf8', timeout: 60_000 });
+const run = (...args: string[]) => spawnSync(BIN, args, { encoding: 'utf8', timeout: 120_000 });
 
 describe('unimargin CLI', () => {
   const home = mkdtempSync(join(tmpdir(), 'umg-cli-'));
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  it('--help names every command and every option of start', () => {
+  it('--help names every command and every option of start', { timeout: 180_000 }, () => {
     const main = run('--help');
     for (const c of ['init', 'start', 'status', 'verify', 'tx link-evm', 'devnet up'])
       expect(main.stdout).toContain(c);
@@ -29,7 +29,7 @@ describe('unimargin CLI', () => {
       expect(link.stdout).toContain(o);
   });
 
-  it('refuses unknown commands and options with a clear error', () => {
+  it('refuses unknown commands and options with a clear error', { timeout: 180_000 }, () => {
     const r = run('frobnicate');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('unknown command');
@@ -87,5 +87,5 @@ describe('unimargin CLI', () => {
     const bad = run('verify', '--home', home);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toContain('MISMATCH');
-  });
+  }, 300_000);
 });
