@@ -10,7 +10,7 @@ import { TxResultCodec } from '../../chain/codec/messages.ts';
 import { parseBech32 } from '../../chain/crypto.ts';
 import { readBridge } from '../../chain/hyperlane/config.ts';
 import { STAGE } from '../../chain/hyperlane/constants.ts';
-import { outboxCount, outboxMessage } from '../../chain/hyperlane/outbox.ts';
+import { outboxCount, outboxMessage, outboxNonceOf } from '../../chain/hyperlane/outbox.ts';
 import { getInbound } from '../../chain/hyperlane/records.ts';
 import type { HubNode } from '../../chain/node/hubNode.ts';
 import { type Hex, hexToBytes, type MultisigConfig } from '../index.ts';
@@ -68,6 +68,8 @@ export interface HubApi {
    * `[from, from + messages.length)` (at most `limit`, possibly fewer).
    */
   outbox(from: number, limit: number): Promise<{ count: number; messages: Uint8Array[] }>;
+  /** A message the hub dispatched, by id: its nonce (= leaf index) and bytes; undefined when unknown. */
+  outboundMessage(messageId: Hex): Promise<{ nonce: number; message: Uint8Array } | undefined>;
   /** The bridge config's origins (ISMs and tree hooks). */
   origins(): Promise<HubOriginConfig[]>;
 }
@@ -111,6 +113,12 @@ export class NodeHubApi implements HubApi {
     const messages: Uint8Array[] = [];
     for (let n = from; n < Math.min(count, from + limit); n++) messages.push(outboxMessage(v, n)!);
     return { count, messages };
+  }
+
+  async outboundMessage(messageId: Hex): Promise<{ nonce: number; message: Uint8Array } | undefined> {
+    const v = this.node.store.view();
+    const nonce = outboxNonceOf(v, hexToBytes(messageId, 'messageId', 32));
+    return nonce === undefined ? undefined : { nonce, message: outboxMessage(v, nonce)! };
   }
 
   async origins(): Promise<HubOriginConfig[]> {
@@ -239,6 +247,16 @@ export class RestHubApi implements HubApi {
       messages.push(hexToBytes(m.message, 'message'));
     }
     return { count: b.count, messages };
+  }
+
+  async outboundMessage(messageId: Hex): Promise<{ nonce: number; message: Uint8Array } | undefined> {
+    const path = `/v1/bridge/messages/${messageId}`;
+    const r = await this.getJson(path);
+    if (r.status === 404) return undefined;
+    if (r.status !== 200) throw new AgentError('AGENT_HUB_API_MISSING', `GET ${path} answered ${r.status}`);
+    const b = r.body as { direction: string; nonce: number; message: string };
+    if (b.direction !== 'outbound') return undefined;
+    return { nonce: b.nonce, message: hexToBytes(b.message, 'message') };
   }
 
   async origins(): Promise<HubOriginConfig[]> {

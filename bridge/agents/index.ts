@@ -17,6 +17,7 @@ export * from './metrics.ts';
 export * from './relayer.ts';
 export * from './relayerServer.ts';
 export * from './relayerStore.ts';
+export * from './relayOne.ts';
 export * from './retry.ts';
 export * from './signatures.ts';
 export * from './validator.ts';

@@ -38,7 +38,6 @@ import {
   messageId,
   normalizeBytes32,
 } from '../index.ts';
-import { announcedLocations } from './announce.ts';
 import type { AgentChain } from './chainMetadata.ts';
 import { AgentError, isAgentError } from './errors.ts';
 import { MAILBOX_ABI, MULTISIG_ISM_ABI } from './evmAbi.ts';
@@ -48,6 +47,7 @@ import { confirmFinalityAny, type HubSigner, processMessageAny, signHubTx } from
 import { MetricsRegistry } from './metrics.ts';
 import type { FailureKind, FailureRecord } from './relayerStore.ts';
 import { RelayerStore } from './relayerStore.ts';
+import { validatorSetFromAnnouncements } from './relayOne.ts';
 import { type RetrySchedule, retryDelayMs } from './retry.ts';
 import { gatherQuorum, latestQuorum, type ValidatorSet } from './signatures.ts';
 
@@ -318,24 +318,15 @@ export class Relayer {
     if (cfg === undefined) return;
     lane.merkleTreeHook = normalizeBytes32(cfg.merkleTreeHook);
     const va = lane.route.chain.addresses.validatorAnnounce as Address | undefined;
-    const locate = async (validators: readonly Hex[]) => {
-      const out = new Map<string, string>();
-      if (va === undefined) return out;
-      const locs = await announcedLocations(lane.route.client, va, validators);
-      for (const [v, l] of locs) {
-        const file = [...l].reverse().find((x) => x.startsWith('file://'));
-        if (file !== undefined) out.set(v, file);
-      }
-      return out;
-    };
+    if (va === undefined) return;
+    // Re-resolved each tick until a quorum of validators has announced a location.
     if (lane.fast === undefined) {
-      const locations = await locate(cfg.fast.validators as Hex[]);
-      // Keep looking until every validator announced: re-resolved each tick while incomplete.
-      if (locations.size >= cfg.fast.threshold) lane.fast = { ...cfg.fast, locations };
+      const set = await validatorSetFromAnnouncements(lane.route.client, va, cfg.fast);
+      if (set.locations.size >= set.threshold) lane.fast = set;
     }
     if (lane.final === undefined) {
-      const locations = await locate(cfg.final.validators as Hex[]);
-      if (locations.size >= cfg.final.threshold) lane.final = { ...cfg.final, locations };
+      const set = await validatorSetFromAnnouncements(lane.route.client, va, cfg.final);
+      if (set.locations.size >= set.threshold) lane.final = set;
     }
   }
 
