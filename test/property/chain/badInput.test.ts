@@ -5,7 +5,7 @@
  * typed error naming the problem, and the state root and mempool unchanged.
  */
 
-import { AuthInfo, TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx';
+import { TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx';
 import { Any } from 'cosmjs-types/google/protobuf/any';
 import fc from 'fast-check';
 import pino from 'pino';
