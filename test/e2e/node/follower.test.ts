@@ -138,3 +138,43 @@ describe('follower', () => {
     }
   });
 });
+
+describe('follower over HTTP', () => {
+  it('halts its follow loop with the named error and reports it on /v1/health', async () => {
+    const { createServer } = await import('node:http');
+    const seq = await startTestNode({ blockTimeMs: 50 });
+    // A proxy in front of the sequencer that corrupts the signature of block 3.
+    const proxy = createServer(async (req, res) => {
+      const upstream = await fetch(`${seq.url}${req.url}`);
+      let body = await upstream.text();
+      if (req.url === '/v1/blocks/3/raw' && upstream.status === 200) {
+        const j = JSON.parse(body) as { height: string; block: string };
+        const b = BlockCodec.decode(new Uint8Array(Buffer.from(j.block, 'base64')));
+        const sig = new Uint8Array(b.signature);
+        sig[1]! ^= 0x55;
+        b.signature = sig;
+        body = JSON.stringify({ ...j, block: Buffer.from(BlockCodec.toBytes(b)).toString('base64') });
+      }
+      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(body);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const port = (proxy.address() as { port: number }).port;
+    const f = await startTestNode({ follow: `http://127.0.0.1:${port}`, genesisFrom: seq.home });
+    try {
+      const err = await waitFor(() => f.node.followError, 30_000);
+      expect(err.code).toBe('FOLLOW_BAD_SIGNATURE');
+      expect(err.height).toBe(3n);
+      expect(f.node.height).toBe(2n);
+      const health = (await (await fetch(`${f.url}/v1/health`)).json()) as {
+        ok: boolean;
+        error: { code: string };
+      };
+      expect(health.ok).toBe(false);
+      expect(health.error.code).toBe('FOLLOW_BAD_SIGNATURE');
+    } finally {
+      await f.stop();
+      await seq.stop();
+      proxy.close();
+    }
+  });
+});
