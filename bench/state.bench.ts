@@ -21,8 +21,7 @@ import {
   type KvStore,
   type KvWriteOpts,
   LevelKv,
-  prepareTreeChanges,
-  SparseMerkleTree,
+  MemoryKv,
   sha256,
 } from '../state/index.ts';
 
@@ -145,9 +144,9 @@ async function main(): Promise<void> {
   await rawKv.close();
   log(`baseline LevelDB sync batch of 1,000 puts: p50 ${ms(q(raw, 50))} p99 ${ms(q(raw, 99))}`);
 
-  // Root update at 10k keys (in-memory tree, prepare + discard on fresh random change sets).
+  // Root update = HubStore.computeRoot of a fresh random 1,000-key change set (left pending).
   const rootUpdate = (
-    tree: SparseMerkleTree,
+    store: HubStore,
     keys: Uint8Array[],
     reps: number,
   ): { times: number[]; nodes: number } => {
@@ -158,31 +157,24 @@ async function main(): Promise<void> {
       for (const k of makeKeys(CHANGES / 10)) m.set(hex(k), randomBytes(VALUE_BYTES));
       while (m.size < CHANGES)
         m.set(hex(keys[Math.floor(Math.random() * keys.length)]!), randomBytes(VALUE_BYTES));
-      const entries = [...m].map(([k, v]) => [Buffer.from(k, 'hex'), v] as const);
       const t0 = now();
-      const p = tree.prepare(prepareTreeChanges(entries));
+      store.computeRoot(m);
       times.push(now() - t0);
-      nodes += p.createdCount;
-      tree.discard(p);
+      nodes += store.treeStats.pendingCreated;
     }
     return { times, nodes: nodes / reps };
   };
-  const buildTree = (keys: Uint8Array[]): SparseMerkleTree => {
-    const tree = SparseMerkleTree.empty();
-    const vals = randomBytes(keys.length * VALUE_BYTES);
-    const p = tree.prepare(
-      prepareTreeChanges(
-        keys.map(
-          (k, i) => [k, new Uint8Array(vals.buffer, vals.byteOffset + i * VALUE_BYTES, VALUE_BYTES)] as const,
-        ),
-      ),
-    );
-    tree.encode(p, 0);
-    tree.apply(p);
-    return tree;
-  };
   const smallKeys = makeKeys(SMALL);
-  const small = rootUpdate(buildTree(smallKeys), smallKeys, 200);
+  const smallStore = await HubStore.open(new MemoryKv());
+  await smallStore.commitBlock({
+    height: 0n,
+    blockHash: randomBytes(32),
+    blockBytes: randomBytes(10),
+    txs: [],
+    changes: new Map(smallKeys.map((k) => [hex(k), randomBytes(VALUE_BYTES)])),
+  });
+  const small = rootUpdate(smallStore, smallKeys, 200);
+  await smallStore.close();
   log(`root update at ${SMALL} keys: p50 ${ms(q(small.times, 50))} (${small.nodes.toFixed(0)} nodes)`);
 
   // Build the big store through the real path: HubStore on LevelDB, 10 blocks of BIG/10 keys.
@@ -216,8 +208,7 @@ async function main(): Promise<void> {
     `built ${BIG} keys in ${(buildMs / 1000).toFixed(1)} s; tree ${stats.nodes} nodes, pool ${(stats.poolBytes / 2 ** 20).toFixed(0)} MiB, rss ${(rss / 2 ** 20).toFixed(0)} MiB`,
   );
 
-  // Root update at 1M keys (same method as at 10k).
-  const big = rootUpdate((store as unknown as { tree: SparseMerkleTree }).tree, keys, 200);
+  const big = rootUpdate(store, keys, 200);
   log(`root update at ${BIG} keys: p50 ${ms(q(big.times, 50))} (${big.nodes.toFixed(0)} nodes)`);
 
   // Blocks: computeRoot (root update) then commitBlock (batch + fsync measured inside).

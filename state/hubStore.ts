@@ -432,9 +432,18 @@ export class HubStore {
     return this.state.values.size;
   }
 
-  /** Nodes and bytes held by the in-memory tree. */
-  get treeStats(): { nodes: number; leaves: number; poolBytes: number } {
-    return { nodes: this.tree.nodeCount, leaves: this.tree.leafCount, poolBytes: this.tree.poolBytes };
+  /**
+   * Nodes and bytes held by the in-memory tree, and the number of nodes the pending root
+   * computation (the last `computeRoot`, if not yet committed) creates.
+   */
+  get treeStats(): { nodes: number; leaves: number; poolBytes: number; pendingCreated: number } {
+    const p = this.cached?.pending;
+    return {
+      nodes: this.tree.nodeCount,
+      leaves: this.tree.leafCount,
+      poolBytes: this.tree.poolBytes,
+      pendingCreated: p !== undefined && this.tree.isPending(p) ? p.createdCount : 0,
+    };
   }
 
   private usable(): void {
