@@ -21,6 +21,8 @@ export const PREFIX = {
   hyperlane: 0x08,
   /** collateral ledger: holder tag (1) ‖ holder (20) ‖ domain (u32) ‖ token (20) ‖ stage (1) → signed amount (chain/ledger) */
   ledger: 0x09,
+  /** oracle: 0x00 → OracleConfig; 0x01 ‖ utf8(feed) → OraclePrice (chain/oracle) */
+  oracle: 0x0a,
 } as const;
 
 /** Names under PREFIX.meta. */

@@ -9,6 +9,15 @@ import { applyUpdateParams } from './auth/applyUpdateParams.ts';
 import type { Event } from './codec/messages.ts';
 import { MsgLinkEvmAddressCodec, MsgUpdateParamsCodec, TYPE_URL } from './codec/messages.ts';
 import type { MessageCodec } from './codec/proto.ts';
+import { applyOracleUpdate, applyUpdateOracleConfig } from './oracle/apply.ts';
+import { MsgOracleUpdateCodec, MsgUpdateOracleConfigCodec } from './oracle/codec.ts';
+
+/** Type URLs of the oracle messages. */
+export const ORACLE_TYPE_URL = {
+  MsgOracleUpdate: '/unimargin.v1.MsgOracleUpdate',
+  MsgUpdateOracleConfig: '/unimargin.v1.MsgUpdateOracleConfig',
+} as const;
+
 import { fromHex } from './crypto.ts';
 import { applyConfirmFinality, checkConfirmFinalityTx } from './hyperlane/applyConfirmFinality.ts';
 import { applyProcessMessage, checkProcessMessageTx } from './hyperlane/applyProcessMessage.ts';
@@ -97,6 +106,19 @@ register({
   codec: MsgSubmitReorgEvidenceCodec,
   signer: (m) => m.submitter,
   apply: applySubmitReorgEvidence,
+});
+
+register({
+  typeUrl: ORACLE_TYPE_URL.MsgOracleUpdate,
+  codec: MsgOracleUpdateCodec,
+  signer: (m) => m.submitter,
+  apply: applyOracleUpdate,
+});
+register({
+  typeUrl: ORACLE_TYPE_URL.MsgUpdateOracleConfig,
+  codec: MsgUpdateOracleConfigCodec,
+  signer: (m) => m.authority,
+  apply: applyUpdateOracleConfig,
 });
 
 /** The handler of a type URL, or undefined when the hub does not know it. */

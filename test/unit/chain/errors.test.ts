@@ -39,6 +39,15 @@ const PINNED: Record<string, Record<string, number>> = {
   genesis: { GENESIS_INVALID: 2 },
   block: { BLOCK_INVALID: 2 },
   mempool: { MEMPOOL_FULL: 2, MEMPOOL_DUPLICATE: 3, MEMPOOL_ACCOUNT_FULL: 4 },
+  oracle: {
+    ORACLE_NOT_CONFIGURED: 2,
+    ORACLE_CONFIG_INVALID: 3,
+    ORACLE_OBSERVATION_INVALID: 4,
+    ORACLE_OBSERVATION_WINDOW: 5,
+    ORACLE_SIGNATURE: 6,
+    ORACLE_UNKNOWN_SIGNER: 7,
+    ORACLE_DUPLICATE_SIGNER: 8,
+  },
 };
 
 describe('error table', () => {

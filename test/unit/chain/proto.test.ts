@@ -17,12 +17,27 @@ import {
   ProtoDecodeError,
   TxResultCodec,
 } from '../../../chain/index.ts';
+import {
+  MsgOracleUpdateCodec,
+  MsgUpdateOracleConfigCodec,
+  OracleConfigCodec,
+  OracleObservationCodec,
+  OraclePriceCodec,
+} from '../../../chain/oracle/index.ts';
 
 const root = new protobuf.Root();
 root.resolvePath = (_origin, target) => new URL(`../../../chain/proto/${target}`, import.meta.url).pathname;
-root.loadSync(['unimargin/v1/tx.proto', 'unimargin/v1/types.proto', 'unimargin/v1/params.proto'], {
-  keepCase: false,
-});
+root.loadSync(
+  [
+    'unimargin/v1/tx.proto',
+    'unimargin/v1/types.proto',
+    'unimargin/v1/params.proto',
+    'unimargin/v1/oracle.proto',
+  ],
+  {
+    keepCase: false,
+  },
+);
 
 const codecs: MessageCodec<object>[] = [
   ParamsCodec,
@@ -33,6 +48,11 @@ const codecs: MessageCodec<object>[] = [
   AccountCodec,
   TxResultCodec,
   GenesisCodec,
+  OracleObservationCodec,
+  MsgOracleUpdateCodec,
+  OracleConfigCodec,
+  MsgUpdateOracleConfigCodec,
+  OraclePriceCodec,
 ] as unknown as MessageCodec<object>[];
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
