@@ -1,0 +1,195 @@
+/**
+ * The devnet oracle: a seeded price path and per-signer observations signed the way DESIGN's oracle
+ * section says — each signer signs its own observation, EIP-191 over
+ * ("UNIMARGIN_ORACLE", chain id, feed, value, confidence, timestamp ms).
+ *
+ * Encoding (ours until the hub's `MsgOracleUpdate` lands with issue 5 and pins it; one function to
+ * change): `digest = keccak256(abi.encode(string "UNIMARGIN_ORACLE", string chainId, bytes32 feed,
+ * int256 valueE18, uint256 confidenceE18, uint64 timestampMs))`, signature = EIP-191
+ * `personal_sign` of the 32-byte digest (`"\x19Ethereum Signed Message:\n32" ‖ digest`), 65 bytes
+ * r ‖ s ‖ v. Values and confidences are 18-decimal fixed point, the risk kernel's input unit.
+ *
+ * Feeds: `<U>/USD` spot per underlying; per (underlying, expiry) `<U>/USD:<expiry>:fwd`, `:rate`
+ * and the SVI raw parameters `:svi.a`, `:svi.b`, `:svi.rho`, `:svi.m`, `:svi.sigma`.
+ */
+import { encodeAbiParameters, type Hex, keccak256, stringToHex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+
+/** 1.0 in 18-decimal fixed point. */
+export const E18 = 10n ** 18n;
+
+/** One underlying the feeder prices. */
+export interface OracleUnderlying {
+  readonly symbol: string;
+  /** Starting price, USD. */
+  readonly startUsd: number;
+  /** Annualised volatility of the path (0.6 = 60 %). */
+  readonly vol: number;
+  /** Option expiries to publish forward/rate/SVI for, unix seconds. */
+  readonly expiriesSec: readonly number[];
+}
+
+/** A signed observation of one feed by one signer. */
+export interface Observation {
+  readonly feed: string;
+  /** bytes32 feed id: the ASCII feed name, right-padded (hashed when longer than 32 bytes). */
+  readonly feedId: Hex;
+  readonly valueE18: bigint;
+  readonly confidenceE18: bigint;
+  readonly timestampMs: bigint;
+  readonly signer: Hex;
+  readonly signature: Hex;
+}
+
+/** bytes32 id of a feed name: ASCII right-padded, or keccak256 of it when longer than 32 bytes. */
+export function feedIdOf(feed: string): Hex {
+  const bytes = new TextEncoder().encode(feed);
+  return bytes.length <= 32 ? stringToHex(feed, { size: 32 }) : keccak256(stringToHex(feed));
+}
+
+/** The 32-byte digest a signer signs (see the module comment). */
+export function observationDigest(
+  chainId: string,
+  feedId: Hex,
+  valueE18: bigint,
+  confidenceE18: bigint,
+  timestampMs: bigint,
+): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [
+        { type: 'string' },
+        { type: 'string' },
+        { type: 'bytes32' },
+        { type: 'int256' },
+        { type: 'uint256' },
+        { type: 'uint64' },
+      ],
+      ['UNIMARGIN_ORACLE', chainId, feedId, valueE18, confidenceE18, timestampMs],
+    ),
+  );
+}
+
+/** Signs one observation with `privateKey` (EIP-191 over {@link observationDigest}). */
+export async function signObservation(
+  privateKey: Hex,
+  chainId: string,
+  feed: string,
+  valueE18: bigint,
+  confidenceE18: bigint,
+  timestampMs: bigint,
+): Promise<Observation> {
+  const account = privateKeyToAccount(privateKey);
+  const feedId = feedIdOf(feed);
+  const digest = observationDigest(chainId, feedId, valueE18, confidenceE18, timestampMs);
+  const signature = await account.signMessage({ message: { raw: digest } });
+  return { feed, feedId, valueE18, confidenceE18, timestampMs, signer: account.address, signature };
+}
+
+/** A seeded generator in [0, 1) (mulberry32): the same seed gives the same path on every machine. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A geometric Brownian motion per underlying, stepped by wall-clock intervals, with shocks a
+ * scenario can apply (`shock('ETH', 0.7)` = a 30 % crash at the next step). Devnet-only code: it
+ * uses `Math.exp`/`Math.log`, never part of the deterministic core.
+ */
+export class PricePath {
+  private readonly rand: () => number;
+  private readonly prices = new Map<string, number>();
+  private readonly pendingShock = new Map<string, number>();
+  private spare: number | undefined;
+
+  constructor(
+    readonly underlyings: readonly OracleUnderlying[],
+    seed: number,
+  ) {
+    this.rand = seededRandom(seed);
+    for (const u of underlyings) this.prices.set(u.symbol, u.startUsd);
+  }
+
+  // Standard normal by Box–Muller (two per pair of uniforms).
+  private normal(): number {
+    if (this.spare !== undefined) {
+      const s = this.spare;
+      this.spare = undefined;
+      return s;
+    }
+    const u1 = Math.max(this.rand(), 1e-12);
+    const u2 = this.rand();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    this.spare = r * Math.sin(2 * Math.PI * u2);
+    return r * Math.cos(2 * Math.PI * u2);
+  }
+
+  /** Multiplies an underlying's price by `factor` at the next {@link step}. */
+  shock(symbol: string, factor: number): void {
+    if (!this.prices.has(symbol)) throw new RangeError(`unknown underlying ${symbol}`);
+    if (!(factor > 0)) throw new RangeError(`shock factor ${factor} must be > 0`);
+    this.pendingShock.set(symbol, (this.pendingShock.get(symbol) ?? 1) * factor);
+  }
+
+  /** Advances every price by `dtMs` of GBM (zero drift) and applies pending shocks; returns USD prices. */
+  step(dtMs: number): Map<string, number> {
+    const dtYears = dtMs / (365 * 86_400_000);
+    for (const u of this.underlyings) {
+      const p = this.prices.get(u.symbol)!;
+      const z = this.normal();
+      const next = p * Math.exp(-0.5 * u.vol * u.vol * dtYears + u.vol * Math.sqrt(dtYears) * z);
+      const shock = this.pendingShock.get(u.symbol) ?? 1;
+      this.prices.set(u.symbol, next * shock);
+    }
+    this.pendingShock.clear();
+    return new Map(this.prices);
+  }
+
+  /** Current USD prices. */
+  current(): Map<string, number> {
+    return new Map(this.prices);
+  }
+}
+
+/** A decimal number → 18-decimal fixed point (rounded to the nearest 1e-12; enough for prices). */
+export function toE18(x: number): bigint {
+  return BigInt(Math.round(x * 1e6)) * 10n ** 12n;
+}
+
+/** The feeds and values of one step: spot, and per expiry forward, rate and a flat-ish SVI smile. */
+export function feedValues(
+  underlyings: readonly OracleUnderlying[],
+  prices: ReadonlyMap<string, number>,
+  nowSec: number,
+  ratePerYear = 0.05,
+): { feed: string; value: number }[] {
+  const out: { feed: string; value: number }[] = [];
+  for (const u of underlyings) {
+    const s = prices.get(u.symbol)!;
+    out.push({ feed: `${u.symbol}/USD`, value: s });
+    for (const exp of u.expiriesSec) {
+      const t = Math.max(exp - nowSec, 0) / (365 * 86_400);
+      const f = s * Math.exp(ratePerYear * t);
+      const base = `${u.symbol}/USD:${exp}`;
+      // SVI raw with total variance ≈ vol² · T at the money, a mild skew.
+      const w = u.vol * u.vol * Math.max(t, 1 / 365);
+      out.push(
+        { feed: `${base}:fwd`, value: f },
+        { feed: `${base}:rate`, value: ratePerYear },
+        { feed: `${base}:svi.a`, value: w * 0.8 },
+        { feed: `${base}:svi.b`, value: w * 0.5 },
+        { feed: `${base}:svi.rho`, value: -0.3 },
+        { feed: `${base}:svi.m`, value: 0 },
+        { feed: `${base}:svi.sigma`, value: 0.4 },
+      );
+    }
+  }
+  return out;
+}

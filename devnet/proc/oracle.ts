@@ -1,0 +1,162 @@
+/**
+ * The devnet's oracle feeder process: every `intervalMs` it steps a seeded price path and has each
+ * oracle signer sign its own observation of every feed (`devnet/oracle.ts`). Until the hub accepts
+ * `MsgOracleUpdate` (issue 5) the observations are published, not submitted: appended to
+ * `<home>/oracle/observations.jsonl` (rotated at 8 MiB), the latest round in `latest.json`, and
+ * served on 127.0.0.1:`port` — `GET /latest`, `GET /status`, `POST /shock {"symbol":"ETH","factor":0.7}`
+ * (a scenario's price crash, applied at the next step).
+ *
+ * Usage (the devnet starts it): `node --import tsx devnet/proc/oracle.ts <home>/oracle/config.json`.
+ */
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import type { Hex } from 'viem';
+import {
+  feedValues,
+  type Observation,
+  type OracleUnderlying,
+  PricePath,
+  signObservation,
+  toE18,
+} from '../oracle.ts';
+
+/** `<home>/oracle/config.json`. */
+export interface OracleConfig {
+  readonly home: string;
+  /** The hub chain id the observations are signed for. */
+  readonly chainId: string;
+  readonly signerKeys: readonly Hex[];
+  readonly intervalMs: number;
+  readonly seed: number;
+  readonly underlyings: readonly OracleUnderlying[];
+  readonly outDir: string;
+  readonly port: number;
+  readonly parentPid: number;
+}
+
+const path = process.argv[2];
+if (path === undefined) {
+  process.stderr.write('usage: oracle.ts <config.json>\n');
+  process.exit(2);
+}
+const cfg = JSON.parse(readFileSync(path, 'utf8')) as OracleConfig;
+mkdirSync(cfg.outDir, { recursive: true });
+const journal = join(cfg.outDir, 'observations.jsonl');
+const latestPath = join(cfg.outDir, 'latest.json');
+const pricePath = new PricePath(cfg.underlyings, cfg.seed);
+let round = 0;
+let latest: unknown = null;
+const CONFIDENCE = toE18(0.99);
+
+const json = (o: Observation) => ({
+  feed: o.feed,
+  feed_id: o.feedId,
+  value_e18: o.valueE18.toString(),
+  confidence_e18: o.confidenceE18.toString(),
+  timestamp_ms: o.timestampMs.toString(),
+  signer: o.signer,
+  signature: o.signature,
+});
+
+async function tick(): Promise<void> {
+  const nowMs = Date.now();
+  const prices = round === 0 ? pricePath.current() : pricePath.step(cfg.intervalMs);
+  const feeds = feedValues(cfg.underlyings, prices, Math.floor(nowMs / 1000));
+  const observations: Observation[] = [];
+  // Each signer observes with its own small error (a few basis points): the hub takes the median.
+  for (let k = 0; k < cfg.signerKeys.length; k++) {
+    const skew = 1 + (k - (cfg.signerKeys.length - 1) / 2) * 0.0002;
+    for (const f of feeds) {
+      const value = f.feed.endsWith(':svi.rho') || f.feed.endsWith(':rate') ? f.value : f.value * skew;
+      observations.push(
+        await signObservation(
+          cfg.signerKeys[k]!,
+          cfg.chainId,
+          f.feed,
+          toE18(value),
+          CONFIDENCE,
+          BigInt(nowMs),
+        ),
+      );
+    }
+  }
+  latest = {
+    round,
+    time_ms: nowMs,
+    chain_id: cfg.chainId,
+    prices: Object.fromEntries(prices),
+    submitted_to_hub: false,
+    note: 'published only: the hub accepts MsgOracleUpdate with issue 5',
+    observations: observations.map(json),
+  };
+  if (existsSync(journal) && statSync(journal).size > 8 * 1024 * 1024) renameSync(journal, `${journal}.1`);
+  appendFileSync(journal, `${JSON.stringify(latest)}\n`);
+  writeFileSync(`${latestPath}.tmp`, JSON.stringify(latest));
+  renameSync(`${latestPath}.tmp`, latestPath);
+  round++;
+}
+
+const server = createServer((req, res) => {
+  res.setHeader('content-type', 'application/json');
+  if (req.method === 'GET' && req.url === '/latest') return void res.end(JSON.stringify(latest));
+  if (req.method === 'GET' && req.url === '/status') {
+    return void res.end(
+      JSON.stringify({ pid: process.pid, round, prices: Object.fromEntries(pricePath.current()) }),
+    );
+  }
+  if (req.method === 'POST' && req.url === '/shock') {
+    let body = '';
+    req.on('data', (d: Buffer) => {
+      body += d.toString();
+    });
+    req.on('end', () => {
+      try {
+        const { symbol, factor } = JSON.parse(body) as { symbol: string; factor: number };
+        pricePath.shock(symbol, factor);
+        res.end(JSON.stringify({ ok: true, symbol, factor }));
+      } catch (e) {
+        res.statusCode = 400;
+        res.end(JSON.stringify({ error: { code: 'BAD_REQUEST', message: (e as Error).message } }));
+      }
+    });
+    return;
+  }
+  res.statusCode = 404;
+  res.end('{"error":{"code":"NOT_FOUND","message":"try GET /latest, GET /status, POST /shock"}}');
+});
+
+let running = true;
+async function loop(): Promise<void> {
+  while (running) {
+    const t = Date.now();
+    await tick();
+    await new Promise((r) => setTimeout(r, Math.max(0, cfg.intervalMs - (Date.now() - t))));
+  }
+}
+
+server.listen(cfg.port, '127.0.0.1', () => {
+  void loop();
+});
+const shutdown = () => {
+  running = false;
+  server.close();
+  process.exit(0);
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+setInterval(() => {
+  try {
+    process.kill(cfg.parentPid, 0);
+  } catch {
+    shutdown();
+  }
+}, 1000).unref();
