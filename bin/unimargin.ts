@@ -38,6 +38,9 @@ Commands:
   verify               recompute the state root from stored state and compare with the committed root
   tx link-evm          link an EVM address to your hub account
   devnet up            start a hub node on a fresh devnet home (Ctrl-C stops it)
+  validator            sign Hyperlane checkpoints of an origin (an EVM chain or the hub)
+  relayer              carry Hyperlane messages EVM → hub and hub → EVM
+  relay <message id>   relay one message yourself, in either direction
 
 Run 'unimargin <command> --help' for the options of a command.`,
   init: `unimargin init [--home DIR] [--chain-id ID] [--accounts N] [--overwrite]
@@ -287,6 +290,13 @@ async function main(): Promise<void> {
         'rpc-port': port,
         ...(values['block-time-ms'] ? { 'block-time-ms': values['block-time-ms'] } : {}),
       });
+    }
+    case 'validator':
+    case 'relayer':
+    case 'relay': {
+      // The Hyperlane agents (bridge/agents); loaded only when used.
+      const { runAgentsCli } = await import('./agents.ts');
+      return runAgentsCli(argv);
     }
     default:
       fail(`unknown command ${JSON.stringify(cmd)}; run 'unimargin --help'`);
