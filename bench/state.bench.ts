@@ -9,7 +9,7 @@
  * - root update cost at 10k vs 1M keys against log2(1M)/log2(10k) and the state-size ratio (100×);
  * - build, close (snapshot), reopen from the snapshot and by walking the log, verify; memory.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,29 +77,45 @@ class TimedKv implements KvStore {
   }
 }
 
-// Keys: a prefix byte and 32 random bytes, like hashed account/position keys.
-function makeKeys(n: number): Uint8Array[] {
-  const raw = randomBytes(n * (KEY_BYTES - 1));
-  const out: Uint8Array[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = new Uint8Array(KEY_BYTES);
-    k[0] = 0x10;
-    k.set(raw.subarray(i * (KEY_BYTES - 1), (i + 1) * (KEY_BYTES - 1)), 1);
-    out[i] = k;
+/**
+ * Keys (a prefix byte and 32 random bytes, like hashed account/position keys) kept in one buffer,
+ * so the bench's own million keys are not a million heap objects weighing on the store's GC.
+ */
+class KeyBank {
+  private buf: Buffer;
+  size = 0;
+  constructor(capacity: number) {
+    this.buf = Buffer.alloc(capacity * KEY_BYTES);
   }
-  return out;
+  /** Adds `n` random keys; returns their hex. */
+  add(n: number): string[] {
+    if ((this.size + n) * KEY_BYTES > this.buf.length) {
+      const b = Buffer.alloc(Math.max(this.buf.length * 2, (this.size + n) * KEY_BYTES));
+      this.buf.copy(b);
+      this.buf = b;
+    }
+    const out: string[] = [];
+    randomFillSync(this.buf, this.size * KEY_BYTES, n * KEY_BYTES);
+    for (let i = this.size; i < this.size + n; i++) {
+      this.buf[i * KEY_BYTES] = 0x10;
+      out.push(this.hexAt(i));
+    }
+    this.size += n;
+    return out;
+  }
+  hexAt(i: number): string {
+    return this.buf.toString('hex', i * KEY_BYTES, (i + 1) * KEY_BYTES);
+  }
+  randomHex(): string {
+    return this.hexAt(Math.floor(Math.random() * this.size));
+  }
 }
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
-/** A block's changes: 90% updates of existing keys, 10% new keys (appended to `keys`). */
-function blockChanges(keys: Uint8Array[], n: number): Map<string, Uint8Array | null> {
+/** A block's changes: 90% updates of existing keys, 10% new keys (added to the bank). */
+function blockChanges(bank: KeyBank, n: number): Map<string, Uint8Array | null> {
   const m = new Map<string, Uint8Array | null>();
-  const fresh = makeKeys(n / 10);
-  for (const k of fresh) {
-    m.set(hex(k), randomBytes(VALUE_BYTES));
-    keys.push(k);
-  }
-  while (m.size < n) m.set(hex(keys[Math.floor(Math.random() * keys.length)]!), randomBytes(VALUE_BYTES));
+  for (const k of bank.add(n / 10)) m.set(k, randomBytes(VALUE_BYTES));
+  while (m.size < n) m.set(bank.randomHex(), randomBytes(VALUE_BYTES));
   return m;
 }
 
@@ -145,18 +161,15 @@ async function main(): Promise<void> {
   log(`baseline LevelDB sync batch of 1,000 puts: p50 ${ms(q(raw, 50))} p99 ${ms(q(raw, 99))}`);
 
   // Root update = HubStore.computeRoot of a fresh random 1,000-key change set (left pending).
-  const rootUpdate = (
-    store: HubStore,
-    keys: Uint8Array[],
-    reps: number,
-  ): { times: number[]; nodes: number } => {
+  const rootUpdate = (store: HubStore, bank: KeyBank, reps: number): { times: number[]; nodes: number } => {
     const times: number[] = [];
     let nodes = 0;
     for (let r = 0; r < reps; r++) {
+      // Fresh keys are not added to the bank: the change is computed, never committed.
       const m = new Map<string, Uint8Array | null>();
-      for (const k of makeKeys(CHANGES / 10)) m.set(hex(k), randomBytes(VALUE_BYTES));
-      while (m.size < CHANGES)
-        m.set(hex(keys[Math.floor(Math.random() * keys.length)]!), randomBytes(VALUE_BYTES));
+      for (let i = 0; i < CHANGES / 10; i++)
+        m.set(`10${randomBytes(KEY_BYTES - 1).toString('hex')}`, randomBytes(VALUE_BYTES));
+      while (m.size < CHANGES) m.set(bank.randomHex(), randomBytes(VALUE_BYTES));
       const t0 = now();
       store.computeRoot(m);
       times.push(now() - t0);
@@ -164,16 +177,16 @@ async function main(): Promise<void> {
     }
     return { times, nodes: nodes / reps };
   };
-  const smallKeys = makeKeys(SMALL);
+  const smallBank = new KeyBank(SMALL);
   const smallStore = await HubStore.open(new MemoryKv());
   await smallStore.commitBlock({
     height: 0n,
     blockHash: randomBytes(32),
     blockBytes: randomBytes(10),
     txs: [],
-    changes: new Map(smallKeys.map((k) => [hex(k), randomBytes(VALUE_BYTES)])),
+    changes: new Map(smallBank.add(SMALL).map((k) => [k, randomBytes(VALUE_BYTES)])),
   });
-  const small = rootUpdate(smallStore, smallKeys, 200);
+  const small = rootUpdate(smallStore, smallBank, 200);
   await smallStore.close();
   log(`root update at ${SMALL} keys: p50 ${ms(q(small.times, 50))} (${small.nodes.toFixed(0)} nodes)`);
 
@@ -181,16 +194,16 @@ async function main(): Promise<void> {
   const dir = tmp();
   const kv = new TimedKv(await LevelKv.open(dir));
   let store = await HubStore.open(kv);
-  const keys = makeKeys(BIG);
+  const bank = new KeyBank(BIG + 2 * BLOCKS * CHANGES);
   t = now();
   const per = BIG / 10;
   let height = 0n;
   for (let i = 0; i < 10; i++) {
     const m = new Map<string, Uint8Array | null>();
     const vals = randomBytes(per * VALUE_BYTES);
-    for (let j = i * per; j < (i + 1) * per; j++) {
-      const o = (j - i * per) * VALUE_BYTES;
-      m.set(hex(keys[j]!), new Uint8Array(vals.buffer, vals.byteOffset + o, VALUE_BYTES));
+    const fresh = bank.add(per);
+    for (let j = 0; j < per; j++) {
+      m.set(fresh[j]!, new Uint8Array(vals.buffer, vals.byteOffset + j * VALUE_BYTES, VALUE_BYTES));
     }
     await store.commitBlock({
       height,
@@ -208,7 +221,7 @@ async function main(): Promise<void> {
     `built ${BIG} keys in ${(buildMs / 1000).toFixed(1)} s; tree ${stats.nodes} nodes, pool ${(stats.poolBytes / 2 ** 20).toFixed(0)} MiB, rss ${(rss / 2 ** 20).toFixed(0)} MiB`,
   );
 
-  const big = rootUpdate(store, keys, 200);
+  const big = rootUpdate(store, bank, 200);
   log(`root update at ${BIG} keys: p50 ${ms(q(big.times, 50))} (${big.nodes.toFixed(0)} nodes)`);
 
   // Blocks: computeRoot (root update) then commitBlock (batch + fsync measured inside).
@@ -219,7 +232,7 @@ async function main(): Promise<void> {
     let ops = 0;
     let bytes = 0;
     for (let b = 0; b < n; b++) {
-      const changes = blockChanges(keys, CHANGES);
+      const changes = blockChanges(bank, CHANGES);
       const txs = blockTxs(Number(height), txsPerBlock, 200);
       const t0 = now();
       const r = store.computeRoot(changes);
