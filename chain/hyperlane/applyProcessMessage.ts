@@ -116,16 +116,72 @@ function verifyDelivery(
 }
 
 /**
+ * Verdicts of deliveries that passed every check, keyed by the exact tier, message and metadata
+ * bytes, so the STF does not recover the same signatures again after CheckTx (as the sequencer
+ * skips re-verifying tx signatures CheckTx verified). Sound because everything but the replay
+ * check is a pure function of those bytes and of the origin's config: a hit is used only when the
+ * origin's config is the very object it was verified under (the config memo returns a new object
+ * whenever the stored config bytes change), and the replay check always runs against the state at
+ * hand. The STF consumes its hit (a message is delivered once); a follower, which runs no CheckTx,
+ * verifies everything. Bounded: cleared when full.
+ */
+const VERDICTS = new Map<string, VerifiedDelivery>();
+/** Most cached verdicts (≈ 0.5 KiB each for a DEPOSIT). */
+export const MAX_CACHED_VERDICTS = 20_000;
+
+function verdictKey(msg: MsgProcessMessage): string {
+  let s = `${msg.tier}:${msg.message.length}:`;
+  for (const part of [msg.message, msg.metadata]) {
+    for (let i = 0; i < part.length; i += 4096) {
+      s += String.fromCharCode.apply(null, part.subarray(i, i + 4096) as unknown as number[]);
+    }
+  }
+  return s;
+}
+
+/** Options of {@link checkProcessMessage}. */
+export interface CheckProcessMessageOpts {
+  /** Remember a success for the STF (CheckTx). */
+  remember?: boolean;
+  /** Use and drop a remembered success (the STF). */
+  consume?: boolean;
+}
+
+/**
  * Every check of a delivery, in the order of the module table; throws the first failure's
  * ChainError. Reads state, never writes: CheckTx and the STF both call it.
  */
-export function checkProcessMessage(state: StateReader, msg: MsgProcessMessage): VerifiedDelivery {
+export function checkProcessMessage(
+  state: StateReader,
+  msg: MsgProcessMessage,
+  opts: CheckProcessMessageOpts = {},
+): VerifiedDelivery {
   const bridge = requireBridge(state);
   if (msg.tier !== TIER.AUTO && msg.tier !== TIER.FAST && msg.tier !== TIER.FINAL) {
     throw new ChainError('HUB_TIER_INVALID', `tier = ${msg.tier}; expected 0 (auto), 1 (fast) or 2 (final)`, {
       tier: msg.tier,
     });
   }
+  const key = opts.remember === true || opts.consume === true ? verdictKey(msg) : undefined;
+  const hit = key === undefined ? undefined : VERDICTS.get(key);
+  if (hit !== undefined && bridge.origins.get(hit.message.origin) === hit.origin) {
+    if (opts.consume === true) VERDICTS.delete(key!);
+    if (isDelivered(state, hit.message.idBytes)) {
+      throw new ChainError('HUB_MESSAGE_REPLAYED', `message ${hit.message.id} was delivered already`, {
+        messageId: hit.message.id,
+      });
+    }
+    return hit;
+  }
+  const v = verifyAll(state, bridge, msg);
+  if (opts.remember === true) {
+    if (VERDICTS.size >= MAX_CACHED_VERDICTS) VERDICTS.clear();
+    VERDICTS.set(key!, v);
+  }
+  return v;
+}
+
+function verifyAll(state: StateReader, bridge: BridgeRuntime, msg: MsgProcessMessage): VerifiedDelivery {
   const pm = bridgeCall(() => prepareMessage(msg.message), 'message');
   if (pm.destination !== HUB_DOMAIN) {
     throw new ChainError(
@@ -161,12 +217,12 @@ export function checkProcessMessage(state: StateReader, msg: MsgProcessMessage):
 
 /** CheckTx hook: {@link checkProcessMessage} on committed state. */
 export function checkProcessMessageTx(state: StateReader, msg: MsgProcessMessage, _ctx: MsgContext): void {
-  checkProcessMessage(state, msg);
+  checkProcessMessage(state, msg, { remember: true });
 }
 
 /** The STF step (see the module comment). */
 export function applyProcessMessage(state: StateView, msg: MsgProcessMessage, ctx: MsgContext): MsgResult {
-  const v = checkProcessMessage(state, msg);
+  const v = checkProcessMessage(state, msg, { consume: true });
   const pm = v.message;
   // A final attestation that arrived first (MsgConfirmFinality with a proof) makes it final now.
   const attest = getFinalAttestation(state, pm.idBytes);

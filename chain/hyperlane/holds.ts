@@ -12,7 +12,7 @@ import { getEvmLink } from '../accounts.ts';
 import type { Event } from '../codec/messages.ts';
 import { bech32FromBytes, toChecksumAddress } from '../crypto.ts';
 import { accountHolder, collateralDenom, moveHoldToAccount } from '../ledger/index.ts';
-import { heldPendingPrefix } from './keys.ts';
+import { heldPendingPrefix, holdMarkerKey } from './keys.ts';
 import { getInbound, setInbound } from './records.ts';
 
 /**
@@ -21,6 +21,9 @@ import { getInbound, setInbound } from './records.ts';
  * nothing was held).
  */
 export function moveHeldCollateral(state: StateView, evm: Uint8Array, account: Uint8Array): Event[] {
+  // Nothing was ever held (or it moved already): one read instead of two prefix scans.
+  if (state.get(holdMarkerKey(evm)) === undefined) return [];
+  state.delete(holdMarkerKey(evm));
   const moved = moveHoldToAccount(state, evm, account);
   const prefix = heldPendingPrefix(evm);
   const pending = [...state.entries(prefix)].map(([k]) => k);
@@ -41,6 +44,11 @@ export function moveHeldCollateral(state: StateView, evm: Uint8Array, account: U
       { key: 'amount', value: e.amount.toString() },
     ],
   }));
+}
+
+/** Marks that something is now held under `evm` (call when crediting a hold). */
+export function markHeld(state: StateView, evm: Uint8Array): void {
+  state.set(holdMarkerKey(evm), new Uint8Array(0));
 }
 
 /**

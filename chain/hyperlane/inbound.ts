@@ -33,7 +33,7 @@ import {
 import type { InboundMessage, PositionRecord, PositionReport } from './codec.ts';
 import type { OriginRuntime } from './config.ts';
 import { RESULT, SETTLEMENT_STATUS } from './constants.ts';
-import { resolveDepositor } from './holds.ts';
+import { markHeld, resolveDepositor } from './holds.ts';
 import { heldPendingKey } from './keys.ts';
 import { dispatchSettlement, nextSettlementId } from './outbox.ts';
 import { getPosition, getSettlement, setPosition, setSettlement } from './records.ts';
@@ -123,8 +123,10 @@ function applyDeposit(state: StateView, ctx: InboundContext, rec: InboundMessage
   const account = resolveDepositor(state, depositor, ctx.events);
   const holder = account !== undefined ? accountHolder(account) : evmHolder(depositor);
   addBalance(state, holder, ctx.origin.domain, token.token, rec.stage, p.amount);
-  if (account === undefined && rec.stage === STAGE.PROVISIONAL) {
-    state.set(heldPendingKey(depositor, rec.messageId), new Uint8Array(0));
+  if (account === undefined) {
+    markHeld(state, depositor);
+    if (rec.stage === STAGE.PROVISIONAL)
+      state.set(heldPendingKey(depositor, rec.messageId), new Uint8Array(0));
   }
   rec.result = account !== undefined ? RESULT.DEPOSIT_CREDITED : RESULT.DEPOSIT_HELD;
   rec.holder = holder;

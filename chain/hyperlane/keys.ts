@@ -35,6 +35,8 @@ export const HL = {
   heldPending: 0x0d,
   /** → u64: the next settlement sequence (settlement id = keccak256("unimargin/settlement" ‖ u64)) */
   settlementSeq: 0x0e,
+  /** EVM address (20) → empty: something may be held under it (one read instead of two prefix scans) */
+  holdMarker: 0x0f,
 } as const;
 
 /** A 4-byte big-endian u32. */
@@ -90,3 +92,5 @@ export const heldPendingKey = (evm: Uint8Array, id: Uint8Array) => sub(HL.heldPe
 export const heldPendingPrefix = (evm: Uint8Array) => sub(HL.heldPending, evm);
 /** Key of the settlement sequence counter. */
 export const settlementSeqKey = () => sub(HL.settlementSeq);
+/** Key of the marker that something is held under an EVM address. */
+export const holdMarkerKey = (evm: Uint8Array) => sub(HL.holdMarker, evm);

@@ -229,6 +229,7 @@ describe('bridge config', () => {
       reorg: 12,
       heldPending: 13,
       settlementSeq: 14,
+      holdMarker: 15,
     });
     expect([PREFIX.hyperlane, PREFIX.ledger]).toEqual([8, 9]);
     BRIDGE_ERROR_CODES.forEach((code, i) => {
