@@ -540,8 +540,16 @@ export class SparseMerkleTree {
     // parents), so a chunk's records are visited within a short window and a small LRU of chunks
     // fetches each chunk about once.
     const cache = new Map<number | string, Buffer>();
-    const cacheMax = 4096;
+    // ≈ 200 MB at most, released when the load ends. Recent blocks' chunks hold nodes of many
+    // subtrees, visited far apart in the walk: a small cache would read them again and again.
+    const cacheMax = 32768;
+    // Read-ahead pays for bulk-written heights (consecutive chunks, consecutive subtrees) and is
+    // waste for scattered ones: per height, keep reading ahead only while it is used.
+    const ahead = new Map<number, { used: number; issued: number }>();
+    const fromAhead = new Set<number | string>();
     const zero = Buffer.alloc(32);
+    const keyOf = (h: number, c: number): number | string =>
+      h < 0x8000000 ? h * 0x4000000 + c : `${h}:${c}`;
     let lastH = -1;
     let lastC = -1;
     let last: Buffer = zero;
@@ -555,18 +563,24 @@ export class SparseMerkleTree {
       const li = pool.locI[id]!;
       const c = li >>> 6;
       if (h !== lastH || c !== lastC) {
-        const key = h < 0x8000000 ? h * 0x4000000 + c : `${h}:${c}`;
+        const key = keyOf(h, c);
         let chunk = cache.get(key);
+        if (chunk !== undefined && fromAhead.delete(key)) {
+          const st = ahead.get(h);
+          if (st !== undefined) st.used++;
+        }
         if (chunk === undefined) {
-          // Creation order puts the next nodes of the walk in the next chunks of the same height:
-          // read ahead a few in one getMany.
-          const ahead: number[] = [];
-          for (let i = 0; i < 16; i++) {
-            const cc = c + i;
-            if (i === 0 || !cache.has(h < 0x8000000 ? h * 0x4000000 + cc : `${h}:${cc}`)) ahead.push(cc);
+          let st = ahead.get(h);
+          if (st === undefined) {
+            st = { used: 0, issued: 0 };
+            ahead.set(h, st);
           }
-          const vs = await kv.getMany(ahead.map((cc) => treeChunkKey(h, cc)));
-          for (let i = 0; i < ahead.length; i++) {
+          const span = st.issued > 4 * (st.used + 4) ? 1 : 16;
+          const want: number[] = [];
+          for (let i = 0; i < span; i++) if (i === 0 || !cache.has(keyOf(h, c + i))) want.push(c + i);
+          st.issued += want.length - 1;
+          const vs = await kv.getMany(want.map((cc) => treeChunkKey(h, cc)));
+          for (let i = 0; i < want.length; i++) {
             const v = vs[i];
             if (v === undefined) {
               if (i === 0) {
@@ -580,12 +594,14 @@ export class SparseMerkleTree {
             if (v[0] !== CHUNK_FORMAT) {
               throw new StateError('STATE_FORMAT', `tree chunk format ${v[0]}, expected ${CHUNK_FORMAT}`);
             }
-            const cc = ahead[i]!;
-            cache.set(
-              h < 0x8000000 ? h * 0x4000000 + cc : `${h}:${cc}`,
-              Buffer.from(v.buffer, v.byteOffset, v.byteLength),
-            );
-            if (cache.size > cacheMax) cache.delete(cache.keys().next().value!);
+            const k = keyOf(h, want[i]!);
+            cache.set(k, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+            if (i > 0) fromAhead.add(k);
+            if (cache.size > cacheMax) {
+              const old = cache.keys().next().value!;
+              cache.delete(old);
+              fromAhead.delete(old);
+            }
           }
           chunk = cache.get(key)!;
         }
