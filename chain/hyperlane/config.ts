@@ -332,15 +332,16 @@ export function bridgeRuntime(config: BridgeConfig): BridgeRuntime {
 
 // A memo of the last decoded config (a cache of a pure function of the stored bytes: one compare
 // of a few hundred bytes instead of a protobuf decode per message).
-let memo: { raw: Uint8Array; runtime: BridgeRuntime } | undefined;
+let memo: { raw: Uint8Array; copy: Uint8Array; runtime: BridgeRuntime } | undefined;
 
 /** The bridge config in state, in runtime form; undefined when genesis had no bridge section. */
 export function readBridge(state: StateReader): BridgeRuntime | undefined {
   const raw = state.get(bridgeConfigKey());
   if (raw === undefined) return undefined;
-  if (memo !== undefined && bytesEqual(memo.raw, raw)) return memo.runtime;
+  // The store hands out the same value object until the key is written again: identity first.
+  if (memo !== undefined && (memo.raw === raw || bytesEqual(memo.copy, raw))) return memo.runtime;
   const runtime = bridgeRuntime(BridgeConfigCodec.decode(raw));
-  memo = { raw: raw.slice(), runtime };
+  memo = { raw, copy: raw.slice(), runtime };
   return runtime;
 }
 
