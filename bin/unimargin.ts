@@ -7,11 +7,11 @@
  *   tx link-evm   link an EVM address to a hub account
  *   devnet up     start one hub node on a fresh devnet genesis (the multi-chain devnet arrives with its issue)
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { bech32FromPubKey, secp, toHex } from '../chain/index.ts';
+import { toHex } from '../chain/index.ts';
 import { buildLinkEvmAddress, connectSigner, LINK_TYPE_URL } from '../chain/node/client.ts';
 import { faultHookFromEnv } from '../chain/node/fault.ts';
 import {
@@ -73,9 +73,11 @@ Run 'unimargin <command> --help' for the options of a command.`,
   --rpc URL            node RPC (default http://127.0.0.1:26657)
   --nonce N            link nonce, above the account's last (default: unix ms now)
   --valid-ms MS        signature validity (default 600000)`,
-  devnet: `unimargin devnet up [--home DIR] [--rpc-port P] [--block-time-ms MS] [--fresh]
+  devnet: `unimargin devnet <up|down|deposit|account|relay|scenario> [options]
 
-  Starts one hub node on a devnet genesis (initialised on first use). --fresh wipes the home first.`,
+  A local three-chain world (Ethereum-, OP- and Arbitrum-like anvils with Hyperlane core and our
+  contracts) around a hub with its validators, a relayer and an oracle feeder. Run
+  'unimargin devnet --help' or 'unimargin devnet <command> --help' for details.`,
 };
 
 function fail(msg: string): never {
@@ -269,27 +271,9 @@ async function main(): Promise<void> {
       return;
     }
     case 'devnet': {
-      const sub = rest[0];
-      const { values } = opts(rest.slice(1), {
-        home: { type: 'string' },
-        'rpc-port': { type: 'string' },
-        'block-time-ms': { type: 'string' },
-        fresh: { type: 'boolean' },
-      });
-      if (values.help || sub !== 'up') return void process.stdout.write(`${HELP.devnet}\n`);
-      const home = resolve(values.home ?? '.devnet/hub');
-      if (values.fresh) rmSync(home, { recursive: true, force: true });
-      if (!existsSync(homePaths(home).genesis)) initHome({ home });
-      const port = values['rpc-port'] ?? '26657';
-      process.stdout.write(`devnet hub: home ${home}, RPC http://127.0.0.1:${port}\n`);
-      for (let i = 0; i < 3; i++) {
-        const pub = secp.publicKeyCreate(devnetPrivateKey(i), true);
-        process.stdout.write(`  account ${i}: ${bech32FromPubKey(pub)}\n`);
-      }
-      return runNode(home, {
-        'rpc-port': port,
-        ...(values['block-time-ms'] ? { 'block-time-ms': values['block-time-ms'] } : {}),
-      });
+      // The multi-chain devnet (devnet/index.ts): up, down, deposit, account, relay, scenario.
+      const { runDevnetCli } = await import('../devnet/index.ts');
+      return process.exit(await runDevnetCli(rest));
     }
     case 'validator':
     case 'relayer':

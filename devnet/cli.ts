@@ -20,9 +20,13 @@ export function readWorldFile(home?: string): WorldFile {
   const h = resolve(home ?? defaultDevnetHome());
   const p = join(h, 'world.json');
   if (!existsSync(p)) {
-    throw new DevnetError('DEVNET_NOT_FOUND', `no devnet in ${h} (world.json missing); run 'unimargin devnet up' first`, {
-      home: h,
-    });
+    throw new DevnetError(
+      'DEVNET_NOT_FOUND',
+      `no devnet in ${h} (world.json missing); run 'unimargin devnet up' first`,
+      {
+        home: h,
+      },
+    );
   }
   return JSON.parse(readFileSync(p, 'utf8')) as WorldFile;
 }
@@ -110,20 +114,33 @@ export async function devnetDeposit(opts: DepositOpts): Promise<DepositResult> {
     );
   }
   if (!/^[0-9]+(\.[0-9]+)?$/.test(opts.amount)) {
-    throw new DevnetError('DEVNET_BAD_ARGUMENT', `--amount ${JSON.stringify(opts.amount)} must be a positive decimal number`, {
-      field: 'amount',
-      value: opts.amount,
-    });
+    throw new DevnetError(
+      'DEVNET_BAD_ARGUMENT',
+      `--amount ${JSON.stringify(opts.amount)} must be a positive decimal number`,
+      {
+        field: 'amount',
+        value: opts.amount,
+      },
+    );
   }
   const amount = parseUnits(opts.amount, decimals);
   if (amount === 0n) {
-    throw new DevnetError('DEVNET_BAD_ARGUMENT', `--amount ${opts.amount} is zero in ${opts.token} units (${decimals} decimals)`, {
-      field: 'amount',
-      value: opts.amount,
-    });
+    throw new DevnetError(
+      'DEVNET_BAD_ARGUMENT',
+      `--amount ${opts.amount} is zero in ${opts.token} units (${decimals} decimals)`,
+      {
+        field: 'amount',
+        value: opts.amount,
+      },
+    );
   }
   const key = devnetKey(opts.keyIndex);
-  const clients = createEvmClients({ rpcUrl: c.rpcUrl, chainId: c.chainId, privateKey: key, pollingIntervalMs: 50 });
+  const clients = createEvmClients({
+    rpcUrl: c.rpcUrl,
+    chainId: c.chainId,
+    privateKey: key,
+    pollingIntervalMs: 50,
+  });
   const depositor = clients.walletClient.account.address;
   const vault = c.deployment.app.vault;
   const balance = await clients.publicClient.readContract({
@@ -169,9 +186,13 @@ export async function devnetDeposit(opts: DepositOpts): Promise<DepositResult> {
   const includedMs = Date.now() - t0;
   const ev = parseEventLogs({ abi: marginVaultAbi, logs: receipt.logs, eventName: 'Deposited' })[0];
   if (ev === undefined) {
-    throw new DevnetError('DEVNET_TX_FAILED', `deposit tx ${txHash} on ${c.name} emitted no Deposited event`, {
-      txHash,
-    });
+    throw new DevnetError(
+      'DEVNET_TX_FAILED',
+      `deposit tx ${txHash} on ${c.name} emitted no Deposited event`,
+      {
+        txHash,
+      },
+    );
   }
   const messageId = (ev.args as { messageId: Hex }).messageId;
   print(
@@ -229,7 +250,13 @@ export interface AccountView {
   /** `GET /v1/accounts/:address` (number, sequence, linked EVM addresses, fee balances). */
   readonly account?: unknown;
   /** `GET /v1/bridge/balances/:owner` rows: domain, token, symbol, stage, amount. */
-  readonly collateral: readonly { domain: number; token: string; symbol: string; stage: string; amount: string }[];
+  readonly collateral: readonly {
+    domain: number;
+    token: string;
+    symbol: string;
+    stage: string;
+    amount: string;
+  }[];
   /** Collateral held under the EVM address while no account is linked. */
   readonly held: readonly { domain: number; token: string; symbol: string; stage: string; amount: string }[];
   /** `GET /v1/bridge/positions/:owner`. */
@@ -267,10 +294,14 @@ export async function devnetAccount(opts: AccountOpts): Promise<AccountView> {
       value: opts.address,
     });
   }
-  const account = hubAddress === undefined ? undefined : await getJsonOr<unknown>(`${w.hub.url}/v1/accounts/${hubAddress}`, undefined);
+  const account =
+    hubAddress === undefined
+      ? undefined
+      : await getJsonOr<unknown>(`${w.hub.url}/v1/accounts/${hubAddress}`, undefined);
   // The hub links a signer's own EVM address automatically: show it as the wallet address.
   if (evmAddress === undefined && account !== undefined) {
-    const linked = (account as { evm_addresses?: string[]; linked_evm_addresses?: string[] }).evm_addresses ??
+    const linked =
+      (account as { evm_addresses?: string[]; linked_evm_addresses?: string[] }).evm_addresses ??
       (account as { linked_evm_addresses?: string[] }).linked_evm_addresses;
     if (linked?.[0] !== undefined) evmAddress = getAddress(linked[0]);
   }
@@ -278,14 +309,24 @@ export async function devnetAccount(opts: AccountOpts): Promise<AccountView> {
   const collateral =
     hubAddress === undefined
       ? []
-      : (await getJsonOr<{ balances: Row[] }>(`${w.hub.url}/v1/bridge/balances/${hubAddress}`, { balances: [] })).balances;
+      : (
+          await getJsonOr<{ balances: Row[] }>(`${w.hub.url}/v1/bridge/balances/${hubAddress}`, {
+            balances: [],
+          })
+        ).balances;
   const held =
     evmAddress === undefined
       ? []
-      : (await getJsonOr<{ balances: Row[] }>(`${w.hub.url}/v1/bridge/balances/${evmAddress.toLowerCase()}`, { balances: [] }))
-          .balances;
+      : (
+          await getJsonOr<{ balances: Row[] }>(
+            `${w.hub.url}/v1/bridge/balances/${evmAddress.toLowerCase()}`,
+            { balances: [] },
+          )
+        ).balances;
   const positions =
-    hubAddress === undefined ? undefined : await getJsonOr<unknown>(`${w.hub.url}/v1/bridge/positions/${hubAddress}`, undefined);
+    hubAddress === undefined
+      ? undefined
+      : await getJsonOr<unknown>(`${w.hub.url}/v1/bridge/positions/${hubAddress}`, undefined);
   const wallets: Record<string, Record<string, string>> = {};
   if (evmAddress !== undefined) {
     await Promise.all(
@@ -325,7 +366,9 @@ export function renderAccount(v: AccountView, w: WorldFile): string {
   lines.push('collateral on the hub (by domain and stage):');
   if (v.collateral.length === 0 && v.held.length === 0) lines.push('  none');
   for (const r of v.collateral) {
-    lines.push(`  ${chainName(r.domain).padEnd(8)} ${r.symbol.padEnd(5)} ${r.stage.padEnd(12)} ${formatUnits(BigInt(r.amount), dec(r.symbol))}`);
+    lines.push(
+      `  ${chainName(r.domain).padEnd(8)} ${r.symbol.padEnd(5)} ${r.stage.padEnd(12)} ${formatUnits(BigInt(r.amount), dec(r.symbol))}`,
+    );
   }
   for (const r of v.held) {
     lines.push(

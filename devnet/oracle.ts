@@ -1,19 +1,17 @@
 /**
- * The devnet oracle: a seeded price path and per-signer observations signed the way DESIGN's oracle
- * section says — each signer signs its own observation, EIP-191 over
- * ("UNIMARGIN_ORACLE", chain id, feed, value, confidence, timestamp ms).
+ * The devnet oracle: a seeded price path and per-signer observations signed the way the hub's
+ * `chain/oracle` verifies them — each signer signs its own observation, EIP-191 `personal_sign` over
+ * `keccak256(abi.encode("UNIMARGIN_ORACLE", chainId, feed, value, confidence, timestampMs))`
+ * (types string, string, string, int256, uint256, uint64; `observationHash` of `chain/oracle`, the
+ * source of truth). Values and confidences are 18-decimal fixed point, sent as decimal strings.
  *
- * Encoding (ours until the hub's `MsgOracleUpdate` lands with issue 5 and pins it; one function to
- * change): `digest = keccak256(abi.encode(string "UNIMARGIN_ORACLE", string chainId, bytes32 feed,
- * int256 valueE18, uint256 confidenceE18, uint64 timestampMs))`, signature = EIP-191
- * `personal_sign` of the 32-byte digest (`"\x19Ethereum Signed Message:\n32" ‖ digest`), 65 bytes
- * r ‖ s ‖ v. Values and confidences are 18-decimal fixed point, the risk kernel's input unit.
- *
- * Feeds: `<U>/USD` spot per underlying; per (underlying, expiry) `<U>/USD:<expiry>:fwd`, `:rate`
- * and the SVI raw parameters `:svi.a`, `:svi.b`, `:svi.rho`, `:svi.m`, `:svi.sigma`.
+ * Feeds (the names `chain/oracle/README.md` lists): `<U>/USD` spot per underlying, `USDC/USD`, and
+ * per (underlying, expiry) `<U>/USD:fwd:<expiry s>`, `:rate:<expiry>` and the SVI raw parameters
+ * `:svi.a:<expiry>`, `:svi.b:`, `:svi.rho:`, `:svi.m:`, `:svi.sigma:`.
  */
-import { encodeAbiParameters, type Hex, keccak256, stringToHex } from 'viem';
+import { bytesToHex, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { observationHash } from '../chain/oracle/observation.ts';
 
 /** 1.0 in 18-decimal fixed point. */
 export const E18 = 10n ** 18n;
@@ -32,45 +30,15 @@ export interface OracleUnderlying {
 /** A signed observation of one feed by one signer. */
 export interface Observation {
   readonly feed: string;
-  /** bytes32 feed id: the ASCII feed name, right-padded (hashed when longer than 32 bytes). */
-  readonly feedId: Hex;
   readonly valueE18: bigint;
   readonly confidenceE18: bigint;
   readonly timestampMs: bigint;
   readonly signer: Hex;
+  /** 65 bytes r ‖ s ‖ v. */
   readonly signature: Hex;
 }
 
-/** bytes32 id of a feed name: ASCII right-padded, or keccak256 of it when longer than 32 bytes. */
-export function feedIdOf(feed: string): Hex {
-  const bytes = new TextEncoder().encode(feed);
-  return bytes.length <= 32 ? stringToHex(feed, { size: 32 }) : keccak256(stringToHex(feed));
-}
-
-/** The 32-byte digest a signer signs (see the module comment). */
-export function observationDigest(
-  chainId: string,
-  feedId: Hex,
-  valueE18: bigint,
-  confidenceE18: bigint,
-  timestampMs: bigint,
-): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      [
-        { type: 'string' },
-        { type: 'string' },
-        { type: 'bytes32' },
-        { type: 'int256' },
-        { type: 'uint256' },
-        { type: 'uint64' },
-      ],
-      ['UNIMARGIN_ORACLE', chainId, feedId, valueE18, confidenceE18, timestampMs],
-    ),
-  );
-}
-
-/** Signs one observation with `privateKey` (EIP-191 over {@link observationDigest}). */
+/** Signs one observation with `privateKey` (EIP-191 over `observationHash`). */
 export async function signObservation(
   privateKey: Hex,
   chainId: string,
@@ -80,10 +48,9 @@ export async function signObservation(
   timestampMs: bigint,
 ): Promise<Observation> {
   const account = privateKeyToAccount(privateKey);
-  const feedId = feedIdOf(feed);
-  const digest = observationDigest(chainId, feedId, valueE18, confidenceE18, timestampMs);
-  const signature = await account.signMessage({ message: { raw: digest } });
-  return { feed, feedId, valueE18, confidenceE18, timestampMs, signer: account.address, signature };
+  const hash = bytesToHex(observationHash(chainId, feed, valueE18, confidenceE18, timestampMs));
+  const signature = await account.signMessage({ message: { raw: hash } });
+  return { feed, valueE18, confidenceE18, timestampMs, signer: account.address, signature };
 }
 
 /** A seeded generator in [0, 1) (mulberry32): the same seed gives the same path on every machine. */
@@ -163,7 +130,7 @@ export function toE18(x: number): bigint {
   return BigInt(Math.round(x * 1e6)) * 10n ** 12n;
 }
 
-/** The feeds and values of one step: spot, and per expiry forward, rate and a flat-ish SVI smile. */
+/** The feeds and values of one step: spot, per expiry forward, rate and an SVI smile, and USDC/USD = 1. */
 export function feedValues(
   underlyings: readonly OracleUnderlying[],
   prices: ReadonlyMap<string, number>,
@@ -177,19 +144,20 @@ export function feedValues(
     for (const exp of u.expiriesSec) {
       const t = Math.max(exp - nowSec, 0) / (365 * 86_400);
       const f = s * Math.exp(ratePerYear * t);
-      const base = `${u.symbol}/USD:${exp}`;
       // SVI raw with total variance ≈ vol² · T at the money, a mild skew.
       const w = u.vol * u.vol * Math.max(t, 1 / 365);
+      const p = `${u.symbol}/USD`;
       out.push(
-        { feed: `${base}:fwd`, value: f },
-        { feed: `${base}:rate`, value: ratePerYear },
-        { feed: `${base}:svi.a`, value: w * 0.8 },
-        { feed: `${base}:svi.b`, value: w * 0.5 },
-        { feed: `${base}:svi.rho`, value: -0.3 },
-        { feed: `${base}:svi.m`, value: 0 },
-        { feed: `${base}:svi.sigma`, value: 0.4 },
+        { feed: `${p}:fwd:${exp}`, value: f },
+        { feed: `${p}:rate:${exp}`, value: ratePerYear },
+        { feed: `${p}:svi.a:${exp}`, value: w * 0.8 },
+        { feed: `${p}:svi.b:${exp}`, value: w * 0.5 },
+        { feed: `${p}:svi.rho:${exp}`, value: -0.3 },
+        { feed: `${p}:svi.m:${exp}`, value: 0 },
+        { feed: `${p}:svi.sigma:${exp}`, value: 0.4 },
       );
     }
   }
+  out.push({ feed: 'USDC/USD', value: 1 });
   return out;
 }

@@ -440,7 +440,11 @@ export async function devnetUp(opts: DevnetUpOpts = {}): Promise<DevnetHandle> {
     const oracleConfig: OracleConfig = {
       home,
       chainId: genesisJson.chain_id,
+      hubUrl,
+      submitterKey: devnetKey(KEY_INDEX.gasPayer),
+      authorityKey: devnetKey(KEY_INDEX.deployer),
       signerKeys: oracleSigners,
+      committee: world.oracle.committee,
       intervalMs: world.oracle.intervalMs,
       seed: world.oracle.seed,
       underlyings: [
@@ -555,9 +559,9 @@ export async function devnetUp(opts: DevnetUpOpts = {}): Promise<DevnetHandle> {
         'oracle feeder',
         async () => {
           const s = (await getJson(`http://127.0.0.1:${oraclePort}/status`)) as
-            | { round?: number }
+            | { submitted?: number }
             | undefined;
-          return s !== undefined && (s.round ?? 0) >= 1 ? s : undefined;
+          return s !== undefined && (s.submitted ?? 0) >= 1 ? s : undefined;
         },
         timeout,
         abort,

@@ -59,8 +59,21 @@ export interface World {
     readonly validators: number;
     readonly threshold: number;
   };
-  /** Oracle committee: signers and the observation interval. */
-  readonly oracle: { readonly signers: number; readonly intervalMs: number; readonly seed: number };
+  /** Oracle committee (signers, rules as `chain/oracle`'s OracleConfig), observation interval, path seed. */
+  readonly oracle: {
+    readonly signers: number;
+    readonly committee: {
+      readonly minObservations: number;
+      readonly superMajority: number;
+      readonly windowMs: number;
+      readonly maxJumpPpm: number;
+      readonly staleWithdrawalsMs: number;
+      readonly staleLiquidationsMs: number;
+      readonly liquidationGraceMs: number;
+    };
+    readonly intervalMs: number;
+    readonly seed: number;
+  };
 }
 
 /** The default devnet world. */
@@ -125,7 +138,22 @@ export const DEVNET_WORLD: World = {
     { symbol: 'WBTC', name: 'Wrapped Bitcoin (devnet)', decimals: 8 },
   ],
   hub: { defaultPort: 26657, blockTimeMs: 500, validators: 3, threshold: 2 },
-  oracle: { signers: 3, intervalMs: 1000, seed: 6 },
+  // chain/oracle/README.md's devnet figures: 5 signers, k = 3, super-majority 4, window 10 s,
+  // max jump 10 %, stale for withdrawals 60 s, for liquidations 300 s, grace 120 s.
+  oracle: {
+    signers: 5,
+    committee: {
+      minObservations: 3,
+      superMajority: 4,
+      windowMs: 10_000,
+      maxJumpPpm: 100_000,
+      staleWithdrawalsMs: 60_000,
+      staleLiquidationsMs: 300_000,
+      liquidationGraceMs: 120_000,
+    },
+    intervalMs: 1000,
+    seed: 6,
+  },
 };
 
 /** The chain named `name`, or undefined. */

@@ -1,10 +1,12 @@
 /**
- * The devnet's oracle feeder process: every `intervalMs` it steps a seeded price path and has each
- * oracle signer sign its own observation of every feed (`devnet/oracle.ts`). Until the hub accepts
- * `MsgOracleUpdate` (issue 5) the observations are published, not submitted: appended to
- * `<home>/oracle/observations.jsonl` (rotated at 8 MiB), the latest round in `latest.json`, and
- * served on 127.0.0.1:`port` — `GET /latest`, `GET /status`, `POST /shock {"symbol":"ETH","factor":0.7}`
- * (a scenario's price crash, applied at the next step).
+ * The devnet's oracle feeder process: every `intervalMs` it steps a seeded price path, has each
+ * oracle signer sign its own observation of every feed (`devnet/oracle.ts`) and submits them to the
+ * hub in one `MsgOracleUpdate` (the hub takes the lower median of ≥ k per feed). At start it sets the
+ * committee with `MsgUpdateOracleConfig` from the genesis authority (the committee is not in genesis
+ * yet). Every round is also published: appended to `<home>/oracle/observations.jsonl` (rotated at
+ * 8 MiB), the latest in `latest.json`, and served on 127.0.0.1:`port` — `GET /latest`,
+ * `GET /status`, `POST /shock {"symbol":"ETH","factor":0.7}` (a scenario's price crash, applied at
+ * the next step).
  *
  * Usage (the devnet starts it): `node --import tsx devnet/proc/oracle.ts <home>/oracle/config.json`.
  */
@@ -19,7 +21,9 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import type { Hex } from 'viem';
+import { type Hex, hexToBytes } from 'viem';
+import { privateKeyToAddress } from 'viem/accounts';
+import { HubTxSender, oracleUpdateAny, updateOracleConfigAny } from '../hubTx.ts';
 import {
   feedValues,
   type Observation,
@@ -34,7 +38,22 @@ export interface OracleConfig {
   readonly home: string;
   /** The hub chain id the observations are signed for. */
   readonly chainId: string;
+  readonly hubUrl: string;
+  /** Submits MsgOracleUpdate (any hub account). */
+  readonly submitterKey: Hex;
+  /** The genesis authority, which sets the committee. */
+  readonly authorityKey: Hex;
   readonly signerKeys: readonly Hex[];
+  /** Committee rules (`chain/oracle` OracleConfig). */
+  readonly committee: {
+    readonly minObservations: number;
+    readonly superMajority: number;
+    readonly windowMs: number;
+    readonly maxJumpPpm: number;
+    readonly staleWithdrawalsMs: number;
+    readonly staleLiquidationsMs: number;
+    readonly liquidationGraceMs: number;
+  };
   readonly intervalMs: number;
   readonly seed: number;
   readonly underlyings: readonly OracleUnderlying[];
@@ -53,19 +72,43 @@ mkdirSync(cfg.outDir, { recursive: true });
 const journal = join(cfg.outDir, 'observations.jsonl');
 const latestPath = join(cfg.outDir, 'latest.json');
 const pricePath = new PricePath(cfg.underlyings, cfg.seed);
+const submitter = new HubTxSender(cfg.hubUrl, cfg.submitterKey);
 let round = 0;
+let submitted = 0;
+let lastError: string | null = null;
 let latest: unknown = null;
 const CONFIDENCE = toE18(0.99);
+const log = (level: string, msg: string, extra: Record<string, unknown> = {}) =>
+  process.stdout.write(`${JSON.stringify({ level, time: Date.now(), proc: 'oracle', msg, ...extra })}\n`);
 
 const json = (o: Observation) => ({
   feed: o.feed,
-  feed_id: o.feedId,
   value_e18: o.valueE18.toString(),
   confidence_e18: o.confidenceE18.toString(),
   timestamp_ms: o.timestampMs.toString(),
   signer: o.signer,
   signature: o.signature,
 });
+
+async function configureCommittee(): Promise<void> {
+  const authority = new HubTxSender(cfg.hubUrl, cfg.authorityKey);
+  const c = cfg.committee;
+  await authority.send([
+    updateOracleConfigAny({
+      authority: authority.signer.address,
+      config: {
+        signers: cfg.signerKeys.map((k) => hexToBytes(privateKeyToAddress(k))),
+        minObservations: c.minObservations,
+        superMajority: c.superMajority,
+        windowMs: BigInt(c.windowMs),
+        maxJumpPpm: BigInt(c.maxJumpPpm),
+        staleWithdrawalsMs: BigInt(c.staleWithdrawalsMs),
+        staleLiquidationsMs: BigInt(c.staleLiquidationsMs),
+        liquidationGraceMs: BigInt(c.liquidationGraceMs),
+      },
+    }),
+  ]);
+}
 
 async function tick(): Promise<void> {
   const nowMs = Date.now();
@@ -76,26 +119,50 @@ async function tick(): Promise<void> {
   for (let k = 0; k < cfg.signerKeys.length; k++) {
     const skew = 1 + (k - (cfg.signerKeys.length - 1) / 2) * 0.0002;
     for (const f of feeds) {
-      const value = f.feed.endsWith(':svi.rho') || f.feed.endsWith(':rate') ? f.value : f.value * skew;
+      const exact = f.feed.includes(':rate:') || f.feed.includes(':svi.') || f.feed === 'USDC/USD';
       observations.push(
         await signObservation(
           cfg.signerKeys[k]!,
           cfg.chainId,
           f.feed,
-          toE18(value),
+          toE18(exact ? f.value : f.value * skew),
           CONFIDENCE,
           BigInt(nowMs),
         ),
       );
     }
   }
+  let txHash: string | null = null;
+  try {
+    const r = await submitter.send(
+      [
+        oracleUpdateAny({
+          submitter: submitter.signer.address,
+          observations: observations.map((o) => ({
+            feed: o.feed,
+            value: o.valueE18.toString(),
+            confidence: o.confidenceE18.toString(),
+            timestampMs: o.timestampMs,
+            signature: hexToBytes(o.signature),
+          })),
+        }),
+      ],
+      { wait: false, gasLimit: 5_000_000n },
+    );
+    txHash = r.hash;
+    submitted++;
+    lastError = null;
+  } catch (e) {
+    lastError = (e as Error).message;
+    submitter.reset();
+    log('warn', 'MsgOracleUpdate not accepted; will retry next round', { err: lastError });
+  }
   latest = {
     round,
     time_ms: nowMs,
     chain_id: cfg.chainId,
     prices: Object.fromEntries(prices),
-    submitted_to_hub: false,
-    note: 'published only: the hub accepts MsgOracleUpdate with issue 5',
+    tx_hash: txHash,
     observations: observations.map(json),
   };
   if (existsSync(journal) && statSync(journal).size > 8 * 1024 * 1024) renameSync(journal, `${journal}.1`);
@@ -110,7 +177,13 @@ const server = createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/latest') return void res.end(JSON.stringify(latest));
   if (req.method === 'GET' && req.url === '/status') {
     return void res.end(
-      JSON.stringify({ pid: process.pid, round, prices: Object.fromEntries(pricePath.current()) }),
+      JSON.stringify({
+        pid: process.pid,
+        round,
+        submitted,
+        last_error: lastError,
+        prices: Object.fromEntries(pricePath.current()),
+      }),
     );
   }
   if (req.method === 'POST' && req.url === '/shock') {
@@ -136,6 +209,17 @@ const server = createServer((req, res) => {
 
 let running = true;
 async function loop(): Promise<void> {
+  // The hub may still be starting: retry the committee setup until it answers.
+  for (;;) {
+    try {
+      await configureCommittee();
+      log('info', 'oracle committee configured', { signers: cfg.signerKeys.length });
+      break;
+    } catch (e) {
+      lastError = (e as Error).message;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
   while (running) {
     const t = Date.now();
     await tick();

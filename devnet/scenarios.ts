@@ -1,0 +1,369 @@
+/**
+ * `unimargin devnet scenario <name>`: scripted stories played against a running devnet. Each prints
+ * a short narrative with its numbers and latencies, checks the conservation invariant against the
+ * vaults' on-chain balances at the end, and fails (non-zero exit) on any violation.
+ *
+ * | scenario | what | state |
+ * | --- | --- | --- |
+ * | `deposits` | a deposit on every chain; latencies deposit → provisional → final | runs today |
+ * | `halt` | one chain stops producing blocks: its deposits stop, the others' go on; it resumes | runs today (credit part; hedge relief waits on issue 5) |
+ * | `chaos` | a second relayer races the first with random delays: every message delivered once | runs today (needs `devnet up --chaos`) |
+ * | `hedge` | a cross-chain hedge recognised once final | waits on issue 5 (allowances, positions, margin) |
+ * | `crash` | a price crash liquidated and settled on the chains | waits on issue 5 (liquidation engine) |
+ * | `reorg` | a provisional deposit reorged out, expired and reverted | waits on issue 5 (expiry and revert) |
+ *
+ * Conservation, the part the hub exposes today: for each (domain, token), Σ hub balances (every
+ * holder, every stage) = deposits − releases (the hub's view) must not exceed the vault's on-chain
+ * balance; any surplus is reported as unattributed (e.g. a deposit still in flight).
+ */
+import { formatUnits, type Hex } from 'viem';
+import { mockERC20Abi } from '../contracts-abi/index.ts';
+import { type DepositResult, devnetDeposit, readWorldFile } from './cli.ts';
+import { DevnetError } from './errors.ts';
+import { createEvmClients } from './evm/clients.ts';
+import { devnetKey } from './keys.ts';
+import type { WorldFile } from './up.ts';
+import { DEVNET_WORLD, worldChain } from './world.ts';
+
+/** A latency series with its bound (the acceptance figure), ms. */
+export interface LatencySeries {
+  readonly name: string;
+  readonly samplesMs: readonly number[];
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  /** The acceptance bound on p95, ms. */
+  readonly boundMs: number;
+  readonly ok: boolean;
+}
+
+/** One (domain, token) line of the conservation check. */
+export interface ConservationLine {
+  readonly chain: string;
+  readonly domain: number;
+  readonly token: string;
+  /** Σ hub balances of every holder and stage (atomic units). */
+  readonly hubTotal: bigint;
+  /** The vault's `balanceOf` on its chain. */
+  readonly vaultBalance: bigint;
+  /** vault − hub ≥ 0: unattributed surplus (in-flight deposits, direct transfers). */
+  readonly unattributed: bigint;
+  readonly ok: boolean;
+}
+
+/** What a scenario run produced. */
+export interface ScenarioResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly narrative: readonly string[];
+  readonly latencies: readonly LatencySeries[];
+  readonly conservation: readonly ConservationLine[];
+  readonly violations: readonly string[];
+}
+
+/** Options of {@link devnetScenario}. */
+export interface ScenarioOpts {
+  readonly home?: string;
+  readonly print?: (line: string) => void;
+  /** Deposits per chain where a scenario makes several (default 3). */
+  readonly rounds?: number;
+}
+
+/** Acceptance bounds (issue 6): deposit → provisional ≤ 3 s p95, → final ≤ 15 s, RELEASE → ACK ≤ 10 s. */
+export const LATENCY_BOUNDS_MS = { provisional: 3000, final: 15_000, releaseAck: 10_000 } as const;
+
+interface ScenarioDef {
+  readonly describe: string;
+  /** Undefined when it runs today; otherwise what it waits for. */
+  readonly waitsOn?: string;
+  run(ctx: Ctx): Promise<void>;
+}
+
+interface Ctx {
+  readonly w: WorldFile;
+  readonly home: string | undefined;
+  readonly rounds: number;
+  say(line: string): void;
+  violation(what: string): void;
+  latency(name: string, samplesMs: readonly number[], boundMs: number): void;
+}
+
+/** p-quantile (nearest rank) of a sample. */
+export function quantile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
+}
+
+async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  const j = (await r.json()) as { result?: unknown; error?: { message: string } };
+  if (j.error !== undefined) throw new Error(`${method}: ${j.error.message}`);
+  return j.result;
+}
+
+/**
+ * The conservation check: Σ hub collateral per (domain, token) from `/dashboard/api/overview`'s
+ * totals against `balanceOf(vault)` on each chain.
+ */
+export async function checkConservation(w: WorldFile): Promise<ConservationLine[]> {
+  const r = await fetch(`${w.hub.url}/dashboard/api/overview`);
+  if (!r.ok) throw new Error(`GET /dashboard/api/overview answered ${r.status}`);
+  const o = (await r.json()) as { collateral_totals: { domain: number; token: string; amount: string }[] };
+  const out: ConservationLine[] = [];
+  for (const c of w.chains) {
+    const clients = createEvmClients({ rpcUrl: c.rpcUrl, chainId: c.chainId, privateKey: devnetKey(0) });
+    for (const [symbol, token] of Object.entries(c.deployment.app.tokens)) {
+      const hubTotal = o.collateral_totals
+        .filter((t) => t.domain === c.domain && t.token.toLowerCase() === token.toLowerCase())
+        .reduce((s, t) => s + BigInt(t.amount), 0n);
+      const vaultBalance = await clients.publicClient.readContract({
+        address: token,
+        abi: mockERC20Abi,
+        functionName: 'balanceOf',
+        args: [c.deployment.app.vault],
+      });
+      out.push({
+        chain: c.name,
+        domain: c.domain,
+        token: symbol,
+        hubTotal,
+        vaultBalance,
+        unattributed: vaultBalance - hubTotal,
+        ok: hubTotal <= vaultBalance,
+      });
+    }
+  }
+  return out;
+}
+
+async function depositsEverywhere(
+  ctx: Ctx,
+  chains: readonly string[],
+  rounds: number,
+): Promise<DepositResult[]> {
+  const results: DepositResult[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const batch = await Promise.all(
+      chains.map((chain, i) =>
+        devnetDeposit({
+          ...(ctx.home === undefined ? {} : { home: ctx.home }),
+          chain,
+          token: 'USDC',
+          amount: String(100 + 10 * r + i),
+          keyIndex: 1 + ((r + i) % 3),
+          timeoutMs: 40_000,
+          print: () => {},
+        }),
+      ),
+    );
+    for (const d of batch) {
+      ctx.say(
+        `  ${d.chain}: ${formatUnits(d.amount, 6)} USDC by ${d.depositor.slice(0, 10)}… → provisional ${fmt(d.provisionalMs)}, final ${fmt(d.finalMs)}`,
+      );
+      if (d.finalMs === undefined)
+        ctx.violation(`deposit ${d.messageId} on ${d.chain} not final within 40 s`);
+      results.push(d);
+    }
+  }
+  return results;
+}
+
+// evm_setIntervalMining takes whole seconds: a sub-second chain resumes at 1 s blocks.
+async function resumeMining(name: string, rpcUrl: string): Promise<void> {
+  const c = worldChain(DEVNET_WORLD, name);
+  await rpc(rpcUrl, 'evm_setIntervalMining', [Math.max(1, Math.round(c?.blockTimeS ?? 1))]);
+}
+
+const fmt = (ms: number | undefined) => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(2)}s`);
+
+const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
+  deposits: {
+    describe: 'a USDC deposit on every chain, several rounds; latencies deposit → provisional → final',
+    async run(ctx) {
+      ctx.say(`Depositing USDC on ${ctx.w.chains.map((c) => c.name).join(', ')}, ${ctx.rounds} round(s)…`);
+      const ds = await depositsEverywhere(
+        ctx,
+        ctx.w.chains.map((c) => c.name),
+        ctx.rounds,
+      );
+      ctx.latency(
+        'deposit → provisional credit',
+        ds.flatMap((d) => (d.provisionalMs === undefined ? [] : [d.provisionalMs])),
+        LATENCY_BOUNDS_MS.provisional,
+      );
+      ctx.latency(
+        'deposit → final',
+        ds.flatMap((d) => (d.finalMs === undefined ? [] : [d.finalMs])),
+        LATENCY_BOUNDS_MS.final,
+      );
+    },
+  },
+  halt: {
+    describe: 'one chain stops producing blocks: only its deposits stop; it resumes and catches up',
+    async run(ctx) {
+      const [stopped, ...others] = ctx.w.chains;
+      if (stopped === undefined || others.length === 0) throw new Error('halt needs two chains');
+      ctx.say(`Stopping block production on ${stopped.name} (evm_setIntervalMining 0)…`);
+      await rpc(stopped.rpcUrl, 'evm_setIntervalMining', [0]);
+      try {
+        const stuck = devnetDeposit({
+          ...(ctx.home === undefined ? {} : { home: ctx.home }),
+          chain: stopped.name,
+          token: 'USDC',
+          amount: '42',
+          keyIndex: 2,
+          timeoutMs: 60_000,
+          print: () => {},
+        });
+        const live = await depositsEverywhere(
+          ctx,
+          others.map((c) => c.name),
+          1,
+        );
+        ctx.say(
+          `  the other chains credit as usual (final in ${live.map((d) => fmt(d.finalMs)).join(', ')})`,
+        );
+        ctx.say(`  ${stopped.name}: its deposit is not even in a block; the hub gives no credit from it`);
+        ctx.say(`Resuming ${stopped.name}…`);
+        await resumeMining(stopped.name, stopped.rpcUrl);
+        const d = await stuck;
+        ctx.say(
+          `  ${stopped.name} deposit credited after the restart: provisional ${fmt(d.provisionalMs)}, final ${fmt(d.finalMs)} (from submission)`,
+        );
+        if (d.finalMs === undefined) ctx.violation(`${stopped.name} deposit not final after resuming`);
+        ctx.say('  (hedge relief from a halted domain waits on issue 5: the hub has no margin yet)');
+      } finally {
+        await resumeMining(stopped.name, stopped.rpcUrl).catch(() => {});
+      }
+    },
+  },
+  chaos: {
+    describe:
+      'the relayer duplicates, reorders and delays (a racing second relayer): each message delivered once',
+    async run(ctx) {
+      const st = (await (await fetch(ctx.w.agents.statusUrl)).json()) as { relayers: { name: string }[] };
+      if (!st.relayers.some((r) => r.name === 'racer')) {
+        throw new DevnetError(
+          'DEVNET_SCENARIO_UNAVAILABLE',
+          "chaos needs the racing relayer: start the devnet with 'unimargin devnet up --chaos'",
+          { scenario: 'chaos' },
+        );
+      }
+      ctx.say('Two relayers race with random delays; deposits on every chain…');
+      const ds = await depositsEverywhere(
+        ctx,
+        ctx.w.chains.map((c) => c.name),
+        ctx.rounds,
+      );
+      const ids = new Set(ds.map((d) => d.messageId));
+      if (ids.size !== ds.length) ctx.violation('two deposits share a message id');
+      ctx.latency(
+        'deposit → final (chaos)',
+        ds.flatMap((d) => (d.finalMs === undefined ? [] : [d.finalMs])),
+        LATENCY_BOUNDS_MS.final,
+      );
+    },
+  },
+  hedge: {
+    describe: 'a cross-chain hedge recognised once final',
+    waitsOn: 'issue 5 (allowances, POSITION margin)',
+    run: async () => {},
+  },
+  crash: {
+    describe: 'a price crash liquidated and settled on the chains',
+    waitsOn: 'issue 5 (liquidation engine, CLOSE_POSITION)',
+    run: async () => {},
+  },
+  reorg: {
+    describe: 'a provisional deposit reorged out, expired and reverted',
+    waitsOn: 'issue 5 (expiry and revert of provisional credit)',
+    run: async () => {},
+  },
+};
+
+/** Names and one-line descriptions of the scenarios, and what each waits on, if anything. */
+export function listScenarios(): { name: string; describe: string; waitsOn?: string }[] {
+  return Object.entries(SCENARIOS).map(([name, d]) => ({
+    name,
+    describe: d.describe,
+    ...(d.waitsOn === undefined ? {} : { waitsOn: d.waitsOn }),
+  }));
+}
+
+/**
+ * Plays scenario `name` against the devnet of `opts.home`. Resolves with the result (`ok` false on
+ * any violation); throws `DEVNET_BAD_ARGUMENT` for an unknown name and
+ * `DEVNET_SCENARIO_UNAVAILABLE` for one that needs a hub feature not landed yet.
+ */
+export async function devnetScenario(name: string, opts: ScenarioOpts = {}): Promise<ScenarioResult> {
+  const def = SCENARIOS[name];
+  if (def === undefined) {
+    throw new DevnetError(
+      'DEVNET_BAD_ARGUMENT',
+      `scenario ${JSON.stringify(name)} is unknown; expected one of ${Object.keys(SCENARIOS).join(', ')}`,
+      { field: 'scenario', value: name },
+    );
+  }
+  if (def.waitsOn !== undefined) {
+    throw new DevnetError(
+      'DEVNET_SCENARIO_UNAVAILABLE',
+      `scenario ${name} (${def.describe}) waits on ${def.waitsOn}`,
+      {
+        scenario: name,
+      },
+    );
+  }
+  const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const w = readWorldFile(opts.home);
+  const narrative: string[] = [];
+  const violations: string[] = [];
+  const latencies: LatencySeries[] = [];
+  const ctx: Ctx = {
+    w,
+    home: opts.home,
+    rounds: opts.rounds ?? 3,
+    say: (l) => {
+      narrative.push(l);
+      print(l);
+    },
+    violation: (v) => {
+      violations.push(v);
+      print(`  ✗ ${v}`);
+    },
+    latency: (n, samples, bound) => {
+      const p50 = quantile(samples, 0.5);
+      const p95 = quantile(samples, 0.95);
+      const ok = samples.length > 0 && p95 <= bound;
+      latencies.push({ name: n, samplesMs: samples, p50Ms: p50, p95Ms: p95, boundMs: bound, ok });
+      const line = `${n}: p50 ${fmt(p50)}, p95 ${fmt(p95)} over ${samples.length} (bound ${fmt(bound)}) ${ok ? '✓' : '✗'}`;
+      narrative.push(line);
+      print(line);
+      if (!ok) violations.push(`${n}: p95 ${fmt(p95)} above ${fmt(bound)}`);
+    },
+  };
+  print(`scenario ${name}: ${def.describe}`);
+  await def.run(ctx);
+  // Let in-flight deliveries settle before comparing with the vaults.
+  await new Promise((r) => setTimeout(r, 1500));
+  const conservation = await checkConservation(w);
+  print('conservation (Σ hub balances ≤ vault balance, per chain and token):');
+  const dec = (s: string) => w.tokens.find((t) => t.symbol === s)?.decimals ?? 0;
+  for (const l of conservation) {
+    if (l.vaultBalance === 0n && l.hubTotal === 0n) continue;
+    print(
+      `  ${l.chain.padEnd(8)} ${l.token.padEnd(5)} hub ${formatUnits(l.hubTotal, dec(l.token))} vault ${formatUnits(l.vaultBalance, dec(l.token))} unattributed ${formatUnits(l.unattributed, dec(l.token))} ${l.ok ? '✓' : '✗'}`,
+    );
+    if (!l.ok)
+      violations.push(`conservation on ${l.chain} ${l.token}: hub ${l.hubTotal} > vault ${l.vaultBalance}`);
+  }
+  const ok = violations.length === 0;
+  print(ok ? `scenario ${name}: ok` : `scenario ${name}: ${violations.length} violation(s)`);
+  return { name, ok, narrative, latencies, conservation, violations };
+}
+
+/** The message id form scenarios print. */
+export type MessageId = Hex;
