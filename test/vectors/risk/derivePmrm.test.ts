@@ -318,7 +318,7 @@ const randomCase = fc
   });
 
 describe('Derive PMRM v1 on random portfolios: kernel vs independent decimal.js implementation', () => {
-  it('IM and MM agree within 1e-9 relative (seeded, 40 portfolios)', () => {
+  it('IM and MM agree within 1e-9 relative (seeded, 40 portfolios)', { timeout: 600_000 }, () => {
     fc.assert(
       fc.property(randomCase, (c) => {
         const k = kernelDeriveMargins(c);
