@@ -5,26 +5,32 @@
  * held under an EVM address follows the funds when the link appears and is finalised there.
  */
 import { describe, expect, it } from 'vitest';
-import { hexToBytes } from '../../../bridge/index.ts';
+import { bytesToHex, hexToBytes } from '../../../bridge/index.ts';
 import {
   accountHolder,
   applyConfirmFinality,
   applyProcessMessage,
   checkConfirmFinality,
+  dispatchSettlement,
   evmHolder,
   getBalance,
   getInbound,
   getOriginState,
+  getPosition,
+  getSettlement,
   handlerFor,
   isChainError,
   type LeafProof,
   type MsgConfirmFinality,
+  nextSettlementId,
+  RESULT,
   STAGE,
   setEvmLink,
   TIER,
 } from '../../../chain/index.ts';
 import type { StateView } from '../../../state/index.ts';
 import {
+  ADAPTER_A,
   bridgeState,
   ctxAt,
   type Dispatched,
@@ -37,6 +43,7 @@ import {
   RELAYER,
   simA,
   USDC_A,
+  VAULT_A,
 } from './fixtures.ts';
 
 const D1 = `0x${'d1'.repeat(20)}` as const;
@@ -202,5 +209,60 @@ describe('MsgConfirmFinality', () => {
     expect(getBalance(state, accountHolder(acct), ORIGIN_A, usdc, STAGE.FINAL)).toBe(50n);
     expect(getInbound(state, hexToBytes(d0.id))!.holder).toEqual(accountHolder(acct));
     expect(handlerFor('/unimargin.v1.MsgConfirmFinality')?.check).toBeTypeOf('function');
+  });
+});
+
+describe('POSITION and ACK across finality', () => {
+  it('records reports by sequence, counts stale P&L, and finalises report and ACK stages', async () => {
+    const { dispatchSettlement, getPosition, getSettlement, nextSettlementId } = await import(
+      '../../../chain/index.ts'
+    );
+    const state = await bridgeState();
+    const a = simA();
+    const owner = `0x${'0a'.repeat(20)}` as const;
+    const instrumentId = `0x${'49'.repeat(32)}` as const;
+    const report = (sequence: bigint, size: bigint, realisedPnl: bigint) =>
+      a.dispatch(
+        {
+          kind: 'POSITION',
+          owner,
+          instrumentId,
+          size,
+          side: 'LONG',
+          entryPrice: 3000n,
+          fundingIndex: -7n,
+          realisedPnl,
+          sequence,
+        },
+        { sender: ADAPTER_A },
+      );
+    const r2 = report(2n, 20n, 5n);
+    const r1 = report(1n, 10n, -3n); // arrives after r2: stale state, P&L still counts
+    deliverFast(state, a, r2);
+    deliverFast(state, a, r1);
+    const sid = nextSettlementId(state);
+    dispatchSettlement(state, 2n, {
+      destination: ORIGIN_A,
+      recipient: hexToBytes(VAULT_A),
+      payload: { kind: 'CANCEL', settlementId: bytesToHex(sid), targetSettlementId: `0x${'00'.repeat(32)}` },
+    });
+    const ack = a.dispatch({ kind: 'ACK', settlementId: bytesToHex(sid), status: 'EXECUTED', detail: '0x' });
+    deliverFast(state, a, ack);
+    const o = hexToBytes(owner);
+    const i = hexToBytes(instrumentId);
+    let p = getPosition(state, ORIGIN_A, o, i)!;
+    expect([p.latest!.sequence, p.latest!.stage, p.latestFinal, p.realisedPnlProvisional, p.reports]).toEqual(
+      [2n, STAGE.PROVISIONAL, undefined, '2', 2n],
+    );
+    expect(getInbound(state, hexToBytes(r1.id))!.result).toBe(RESULT.POSITION_STALE);
+    applyConfirmFinality(state, confirm(a, 2, [r2, r1, ack]), ctxAt(9n));
+    p = getPosition(state, ORIGIN_A, o, i)!;
+    expect([p.latest!.stage, p.latestFinal!.sequence, p.realisedPnlProvisional, p.realisedPnlFinal]).toEqual([
+      STAGE.FINAL,
+      2n,
+      '0',
+      '2',
+    ]);
+    expect(getSettlement(state, sid)!.ackStage).toBe(STAGE.FINAL);
   });
 });
