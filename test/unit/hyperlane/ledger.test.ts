@@ -78,7 +78,7 @@ describe('ledger', () => {
     expect(parseCollateralDenom(d)).toEqual({ domain: 31337, token: T1, stage: STAGE.PROVISIONAL });
     for (const bad of [
       'col/1/0x12',
-      'col/01/0x' + 'c1'.repeat(20),
+      `col/01/0x${'c1'.repeat(20)}`,
       'uumg',
       `col/4294967296/0x${'c1'.repeat(20)}`,
     ]) {
