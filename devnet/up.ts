@@ -329,6 +329,8 @@ export async function devnetUp(opts: DevnetUpOpts = {}): Promise<DevnetHandle> {
     ],
     marker: home,
     logPath: logPath('hub'),
+    // The dashboard lists the registry's chains so the page can show messages not yet delivered.
+    env: { ...process.env, UNIMARGIN_REGISTRY: join(home, 'registry') },
   });
   record(hub.record);
   watch('hub', hub.child, logPath('hub'));

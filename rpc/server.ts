@@ -137,5 +137,6 @@ export async function createRpcServer(node: HubNode, opts: RpcServerOpts = {}): 
 
   registerWebsocket(app, node);
   registerRest(app, node);
+  (await import('./dashboard/routes.ts')).registerDashboard(app, node);
   return app;
 }
