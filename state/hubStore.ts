@@ -20,6 +20,7 @@ import {
 } from './bytes.ts';
 import { StateError } from './errors.ts';
 import {
+  blockChangesKey,
   blockHashKey,
   blockKey,
   encodeSender,
@@ -38,9 +39,23 @@ import {
 } from './keys.ts';
 import type { KvOp, KvStore } from './kv.ts';
 import { hashKey, type SmtProof } from './proof.ts';
-import { MAX_TREE_HEIGHT, type PendingTreeUpdate, prepareTreeChanges, SparseMerkleTree } from './smt.ts';
+import {
+  decodeTreeChanges,
+  encodeTreeChanges,
+  MAX_TREE_HEIGHT,
+  type PendingTreeUpdate,
+  prepareTreeChanges,
+  SparseMerkleTree,
+} from './smt.ts';
 import { SortedKeys } from './sortedKeys.ts';
-import { decodeRootRecord, EMPTY_REF, encodeRootRecord, type NodeRef, TreeReader } from './treeStore.ts';
+import {
+  decodeRootRecord,
+  EMPTY_REF,
+  encodeRootRecord,
+  isEmptyRef,
+  type NodeRef,
+  TreeReader,
+} from './treeStore.ts';
 import type { StateChanges, StateView } from './types.ts';
 import { LeafSet } from './verify.ts';
 import { bytesOfHex, CommittedState, hexOf, latin1Of, OverlayView } from './view.ts';
@@ -127,30 +142,40 @@ export interface HubStoreOpenOpts {
   readonly chunkCache?: number;
   /** Write a tree snapshot at `close()` so the next open skips the tree walk (default true). */
   readonly snapshotOnClose?: boolean;
-  /** Load the tree from a current snapshot when there is one (default true; false forces the walk). */
+  /** Load the tree from a snapshot when there is one (default true; false forces the walk). */
   readonly useSnapshot?: boolean;
+  /**
+   * Write a tree snapshot in the background every this many blocks (default
+   * {@link DEFAULT_SNAPSHOT_EVERY_BLOCKS}; 0 = only at close). Bounds the replay after a crash.
+   */
+  readonly snapshotEveryBlocks?: number;
 }
 
-const SNAPSHOT_FORMAT = 1;
+const SNAPSHOT_FORMAT = 2;
+
+/** Default blocks between background tree snapshots. */
+export const DEFAULT_SNAPSHOT_EVERY_BLOCKS = 256;
 
 interface SnapshotMeta {
+  slot: number;
   height: bigint;
   root: Uint8Array;
   parts: number;
 }
 
 function encodeSnapshotMeta(m: SnapshotMeta): Uint8Array {
-  const out = new Uint8Array(1 + 8 + 32 + 4);
+  const out = new Uint8Array(1 + 1 + 8 + 32 + 4);
   out[0] = SNAPSHOT_FORMAT;
-  writeU64(out, 1, m.height);
-  out.set(m.root, 9);
-  writeU32(out, 41, m.parts);
+  out[1] = m.slot;
+  writeU64(out, 2, m.height);
+  out.set(m.root, 10);
+  writeU32(out, 42, m.parts);
   return out;
 }
 
 function decodeSnapshotMeta(b: Uint8Array): SnapshotMeta | undefined {
-  if (b.length !== 45 || b[0] !== SNAPSHOT_FORMAT) return undefined;
-  return { height: readU64(b, 1), root: b.slice(9, 41), parts: readU32(b, 41) };
+  if (b.length !== 46 || b[0] !== SNAPSHOT_FORMAT || b[1]! > 1) return undefined;
+  return { slot: b[1]!, height: readU64(b, 2), root: b.slice(10, 42), parts: readU32(b, 42) };
 }
 
 interface Meta {
@@ -250,6 +275,13 @@ export class HubStore {
    * or `walk` (read from the node log; after a crash or without a current snapshot).
    */
   treeSource: 'empty' | 'snapshot' | 'walk' = 'empty';
+  /** Blocks replayed on top of the snapshot by `open` (0 unless `treeSource` is `snapshot`). */
+  replayedBlocks = 0;
+  /** The last background snapshot's failure, if any (snapshots are optional; commits go on). */
+  snapshotError: Error | undefined;
+  private snapshot: SnapshotMeta | undefined;
+  private snapshotEvery = BigInt(DEFAULT_SNAPSHOT_EVERY_BLOCKS);
+  private snapshotTask: Promise<void> | undefined;
   private cached:
     | {
         changes: StateChanges;
@@ -292,6 +324,7 @@ export class HubStore {
       }
       const fresh = new HubStore(kv, SparseMerkleTree.empty(), new CommittedState(), undefined, chunkCache);
       fresh.snapshotOnClose = opts.snapshotOnClose ?? true;
+      fresh.snapshotEvery = BigInt(opts.snapshotEveryBlocks ?? DEFAULT_SNAPSHOT_EVERY_BLOCKS);
       return fresh;
     }
     const meta = decodeMeta(raw);
@@ -311,10 +344,10 @@ export class HubStore {
         },
       );
     }
-    let tree =
+    const snap =
       opts.useSnapshot === false ? undefined : await HubStore.loadSnapshot(kv, meta, opts.verifyTree ?? true);
-    const source = tree === undefined ? 'walk' : 'snapshot';
-    tree ??= await SparseMerkleTree.load(kv, rootRef, { verify: opts.verifyTree ?? true });
+    const tree =
+      snap?.tree ?? (await SparseMerkleTree.load(kv, rootRef, { verify: opts.verifyTree ?? true }));
     if (!bytesEqual(tree.root, meta.root)) {
       throw new StateError(
         'STATE_CORRUPT',
@@ -346,65 +379,119 @@ export class HubStore {
       chunkCache,
     );
     store.snapshotOnClose = opts.snapshotOnClose ?? true;
-    store.treeSource = source;
+    store.snapshotEvery = BigInt(opts.snapshotEveryBlocks ?? DEFAULT_SNAPSHOT_EVERY_BLOCKS);
+    store.treeSource = snap === undefined ? 'walk' : 'snapshot';
+    store.replayedBlocks = snap?.replayed ?? 0;
+    store.snapshot = snap?.meta;
     return store;
   }
 
-  // The tree from the snapshot written at the last clean close, when it is of the committed height.
+  /**
+   * The tree from the last complete snapshot, brought to the committed height by replaying each
+   * later block's change record (every replayed root and location is checked against the stored
+   * root record). Undefined — the caller walks the log instead — when there is no snapshot or any
+   * check fails: snapshots are derivable data, never trusted over the log.
+   */
   private static async loadSnapshot(
     kv: KvStore,
     meta: Meta,
     verify: boolean,
-  ): Promise<SparseMerkleTree | undefined> {
+  ): Promise<{ tree: SparseMerkleTree; replayed: number; meta: SnapshotMeta } | undefined> {
     const raw = await kv.get(treeSnapshotMetaKey());
     const sm = raw === undefined ? undefined : decodeSnapshotMeta(raw);
-    if (sm === undefined || sm.height !== meta.height || !bytesEqual(sm.root, meta.root)) return undefined;
+    if (sm === undefined || sm.height > meta.height) return undefined;
     const parts: Uint8Array[] = [];
-    for await (const [, v] of kv.iterate({ gte: treeSnapshotKey(0), lt: treeSnapshotKey(sm.parts) }))
+    for await (const [, v] of kv.iterate({
+      gte: treeSnapshotKey(sm.slot, 0),
+      lt: treeSnapshotKey(sm.slot, sm.parts),
+    })) {
       parts.push(v);
+    }
     if (parts.length !== sm.parts) return undefined;
     try {
       const tree = SparseMerkleTree.fromSnapshot(parts, { verify });
-      return bytesEqual(tree.root, meta.root) ? tree : undefined;
+      const at = await kv.get(rootKey(sm.height));
+      if (
+        at === undefined ||
+        !bytesEqual(tree.root, sm.root) ||
+        !bytesEqual(decodeRootRecord(at).hash, sm.root)
+      ) {
+        return undefined;
+      }
+      let replayed = 0;
+      for (let h = sm.height + 1n; h <= meta.height; h++) {
+        const [rec, rootRaw] = await kv.getMany([blockChangesKey(h), rootKey(h)]);
+        if (rec === undefined || rootRaw === undefined) return undefined;
+        const p = tree.prepare(decodeTreeChanges(rec));
+        const ref = tree.locate(p, Number(h));
+        const want = decodeRootRecord(rootRaw);
+        const same =
+          bytesEqual(ref.hash, want.hash) &&
+          (isEmptyRef(want) || (ref.height === want.height && ref.index === want.index));
+        if (!same) return undefined;
+        tree.apply(p);
+        replayed++;
+      }
+      return bytesEqual(tree.root, meta.root) ? { tree, replayed, meta: sm } : undefined;
     } catch (e) {
-      // The snapshot is derivable data: a bad one is ignored and the tree walked instead.
       if (e instanceof StateError) return undefined;
       throw e;
     }
   }
 
   /**
-   * Writes the in-memory tree as a snapshot (derivable data, outside the block batches): the meta
-   * record is deleted first and written last, so an interrupted snapshot is simply not used.
+   * Writes the committed tree as a snapshot into the slot not named by the current snapshot meta,
+   * part by part (blocks may commit meanwhile: the snapshot's root stays pinned in memory), then
+   * points the meta at it with a synced write. A crash midway leaves the previous snapshot in use.
+   * Writes are `silent` (no fault hook): the data is derivable.
    */
   private async writeSnapshot(): Promise<void> {
     if (this.meta === undefined) return;
-    const parts = this.tree.encodeSnapshot();
-    await this.kv.write([{ type: 'del', key: treeSnapshotMetaKey() }], { sync: true });
-    let ops: KvOp[] = [];
-    let bytes = 0;
-    for (let i = 0; i < parts.length; i++) {
-      ops.push({ type: 'put', key: treeSnapshotKey(i), value: parts[i]! });
-      bytes += parts[i]!.length;
-      if (bytes >= 32 * 1024 * 1024) {
-        await this.kv.write(ops);
-        ops = [];
-        bytes = 0;
+    const height = this.meta.height;
+    if (this.snapshot !== undefined && this.snapshot.height === height) return;
+    const slot = this.snapshot === undefined ? 0 : this.snapshot.slot ^ 1;
+    const reader = this.tree.snapshotReader(1024 * 1024);
+    try {
+      let parts = 0;
+      for (let part = reader.next(); part !== undefined; part = reader.next()) {
+        await this.kv.write([{ type: 'put', key: treeSnapshotKey(slot, parts++), value: part }], {
+          silent: true,
+        });
       }
+      const ops: KvOp[] = [];
+      // Parts of an earlier, larger snapshot in this slot.
+      for await (const [k] of this.kv.iterate({
+        gte: treeSnapshotKey(slot, parts),
+        lt: treeSnapshotKey(slot + 1, 0),
+      })) {
+        ops.push({ type: 'del', key: k });
+      }
+      const sm: SnapshotMeta = { slot, height, root: reader.root, parts };
+      ops.push({ type: 'put', key: treeSnapshotMetaKey(), value: encodeSnapshotMeta(sm) });
+      await this.kv.write(ops, { sync: true, silent: true });
+      this.snapshot = sm;
+    } finally {
+      reader.close();
     }
-    // Parts of an earlier, larger snapshot.
-    for await (const [k] of this.kv.iterate({
-      gte: treeSnapshotKey(parts.length),
-      lt: treeSnapshotMetaKey(),
-    })) {
-      ops.push({ type: 'del', key: k });
-    }
-    ops.push({
-      type: 'put',
-      key: treeSnapshotMetaKey(),
-      value: encodeSnapshotMeta({ height: this.meta.height, root: this.meta.root, parts: parts.length }),
-    });
-    await this.kv.write(ops, { sync: true });
+  }
+
+  // Starts a background snapshot when due; its failure is kept, never thrown into a commit.
+  private maybeSnapshot(): void {
+    if (this.snapshotTask !== undefined || this.snapshotEvery <= 0n || this.meta === undefined) return;
+    const last = this.snapshot?.height ?? -1n;
+    if (this.meta.height - last < this.snapshotEvery) return;
+    this.snapshotTask = this.writeSnapshot()
+      .catch((e: unknown) => {
+        this.snapshotError = e instanceof Error ? e : new Error(String(e));
+      })
+      .finally(() => {
+        this.snapshotTask = undefined;
+      });
+  }
+
+  /** Resolves when no background snapshot is running (tests, benchmarks, shutdown). */
+  async snapshotIdle(): Promise<void> {
+    while (this.snapshotTask !== undefined) await this.snapshotTask;
   }
 
   /** True once a block has been committed. */
@@ -568,6 +655,11 @@ export class HubStore {
       const ops: KvOp[] = [];
       for (const [key, value] of encoded.chunks) ops.push({ type: 'put', key, value });
       ops.push({ type: 'put', key: rootKey(h), value: encodeRootRecord(encoded.rootRef) });
+      ops.push({
+        type: 'put',
+        key: blockChangesKey(h),
+        value: encodeTreeChanges(this.tree.changesOf(pending)),
+      });
       for (const [k, v] of entries) {
         const key = stateKey(bytesOfHex(k));
         ops.push(v === null ? { type: 'del', key } : { type: 'put', key, value: v });
@@ -628,6 +720,7 @@ export class HubStore {
       this.state.apply(entries);
       this.meta = meta;
       this.cached = undefined;
+      this.maybeSnapshot();
       return meta.root.slice();
     } finally {
       if (pending !== undefined) {
@@ -807,6 +900,7 @@ export class HubStore {
     }
     this.closed = true;
     try {
+      await this.snapshotIdle();
       if (this.snapshotOnClose && this.broken === undefined) await this.writeSnapshot();
     } finally {
       await this.kv.close();

@@ -32,10 +32,12 @@ export const KEY_PREFIX = {
   SENDER_COUNT: 0x0a,
   /** `0x0b ‖ key` → a record of the node's own, written in a block's batch (`extra`). */
   EXTRA: 0x0b,
-  /** `0x0c ‖ u32 part` → part of the in-memory tree's snapshot (written at close, derivable). */
+  /** `0x0c ‖ u8 slot ‖ u32 part` → part of a tree snapshot (derivable; two slots alternate). */
   TREE_SNAPSHOT: 0x0c,
-  /** `0x0d` → the snapshot's meta: format, height, root, part count (absent while writing). */
+  /** `0x0d` → meta of the current tree snapshot: format, slot, height, root, part count. */
   TREE_SNAPSHOT_META: 0x0d,
+  /** `0x0e ‖ u64 height` → the block's tree changes (key hashes, value hashes), for replays. */
+  BLOCK_CHANGES: 0x0e,
 } as const;
 
 /** Longest sender string, in UTF-8 bytes, the sender index accepts. */
@@ -140,11 +142,20 @@ export function senderCountKey(encodedSender: Uint8Array): Uint8Array {
   return concatBytes(Uint8Array.of(KEY_PREFIX.SENDER_COUNT), encodedSender);
 }
 
-/** Key of part `part` of the tree snapshot. */
-export function treeSnapshotKey(part: number): Uint8Array {
-  const out = new Uint8Array(5);
+/** Key of part `part` of tree snapshot slot `slot` (0 or 1). */
+export function treeSnapshotKey(slot: number, part: number): Uint8Array {
+  const out = new Uint8Array(6);
   out[0] = KEY_PREFIX.TREE_SNAPSHOT;
-  writeU32(out, 1, part);
+  out[1] = slot;
+  writeU32(out, 2, part);
+  return out;
+}
+
+/** Key of the tree change record of block `height`. */
+export function blockChangesKey(height: bigint): Uint8Array {
+  const out = new Uint8Array(9);
+  out[0] = KEY_PREFIX.BLOCK_CHANGES;
+  writeU64(out, 1, height);
   return out;
 }
 

@@ -71,14 +71,15 @@ export class LevelKv implements KvStore {
 
   async write(ops: readonly KvOp[], opts: KvWriteOpts = {}): Promise<void> {
     this.check();
-    this.faults?.('beforeWrite');
+    const faults = opts.silent === true ? undefined : this.faults;
+    faults?.('beforeWrite');
     const batch = this.db.batch();
     for (const op of ops) {
       if (op.type === 'put') batch.put(op.key, op.value);
       else batch.del(op.key);
     }
     await batch.write({ sync: opts.sync === true });
-    this.faults?.('afterWrite');
+    faults?.('afterWrite');
   }
 
   async *iterate(opts: KvIterateOpts = {}): AsyncGenerator<[Uint8Array, Uint8Array]> {

@@ -180,6 +180,62 @@ export function prepareTreeChanges(
   return { count: n, keyHashes, valueHashes, present, values };
 }
 
+/**
+ * The per-block change record (hashes only, in key-hash order): `u32 count ‖ count × (keyHash 32 ‖
+ * flag 1 (1 set, 0 delete) ‖ [valueHash 32 when set])`. Enough to replay the block on the tree.
+ */
+export function encodeTreeChanges(ch: TreeChanges): Uint8Array {
+  let sets = 0;
+  for (let i = 0; i < ch.count; i++) sets += ch.present[i]!;
+  const out = new Uint8Array(4 + 33 * ch.count + 32 * sets);
+  w32(out, 0, ch.count);
+  let o = 4;
+  for (let i = 0; i < ch.count; i++) {
+    copy32(ch.keyHashes, i * 32, out, o);
+    out[o + 32] = ch.present[i]!;
+    o += 33;
+    if (ch.present[i] === 1) {
+      copy32(ch.valueHashes, i * 32, out, o);
+      o += 32;
+    }
+  }
+  return out;
+}
+
+/**
+ * Inverse of {@link encodeTreeChanges}; values are not kept (replays only locate, never encode).
+ * @throws StateError `STATE_CORRUPT` when malformed or not strictly ascending.
+ */
+export function decodeTreeChanges(b: Uint8Array): TreeChanges {
+  const bad = (why: string): never => {
+    throw new StateError('STATE_CORRUPT', `block change record: ${why}`);
+  };
+  if (b.length < 4) bad('shorter than its count');
+  const n = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+  const keyHashes = Buffer.alloc(n * 32);
+  const valueHashes = Buffer.alloc(n * 32);
+  const present = new Uint8Array(n);
+  let o = 4;
+  for (let i = 0; i < n; i++) {
+    if (o + 33 > b.length) bad(`truncated at entry ${i}`);
+    copy32(b, o, keyHashes, i * 32);
+    const flag = b[o + 32]!;
+    if (flag > 1) bad(`flag ${flag} at entry ${i}`);
+    present[i] = flag;
+    o += 33;
+    if (flag === 1) {
+      if (o + 32 > b.length) bad(`truncated at entry ${i}`);
+      copy32(b, o, valueHashes, i * 32);
+      o += 32;
+    }
+    if (i > 0 && keyHashes.compare(keyHashes, (i - 1) * 32, i * 32, i * 32, i * 32 + 32) <= 0) {
+      bad(`entry ${i} is not above entry ${i - 1}`);
+    }
+  }
+  if (o !== b.length) bad(`${b.length - o} trailing bytes`);
+  return { count: n, keyHashes, valueHashes, present, values: new Array<null>(n).fill(null) };
+}
+
 /** A prepared, not yet applied tree update (see {@link SparseMerkleTree.prepare}). */
 export interface PendingTreeUpdate {
   /** The root the tree will have once applied (32 bytes). */
@@ -223,6 +279,9 @@ export class SparseMerkleTree {
   private created: number[] = [];
   private createdChange: number[] = [];
   private replaced: number[] = [];
+  // Snapshot readers holding an older root, and the nodes whose release waits for them.
+  private pins = 0;
+  private deferred: number[] = [];
 
   private constructor(cap: number) {
     this.pool = new NodePool(cap);
@@ -426,11 +485,7 @@ export class SparseMerkleTree {
     const chunks: [Uint8Array, Uint8Array][] = [];
     const n = u.created.length;
     // Locations first: a node's children are created before it, so they are assigned in time.
-    for (let j = 0; j < n; j++) {
-      const id = u.created[j]!;
-      pool.locH[id] = height;
-      pool.locI[id] = j;
-    }
+    this.assignLocations(u, height);
     // All chunks are written in place into one allocation (no per-record arrays); see
     // treeStore.ts for the layout.
     let total = 0;
@@ -488,12 +543,46 @@ export class SparseMerkleTree {
       }
       chunks.push([treeChunkKey(height, chunk), out]);
     }
+    return { chunks, rootRef: this.pendingRootRef(u) };
+  }
+
+  private assignLocations(u: Pending, height: number): void {
+    const pool = this.pool;
+    for (let j = 0; j < u.created.length; j++) {
+      const id = u.created[j]!;
+      pool.locH[id] = height;
+      pool.locI[id] = j;
+    }
     u.state = 'encoded';
-    const rootRef: NodeRef =
-      u.rootId === EMPTY
-        ? EMPTY_REF
-        : { hash: u.root, height: pool.locH[u.rootId]!, index: pool.locI[u.rootId]! };
-    return { chunks, rootRef };
+  }
+
+  private pendingRootRef(u: Pending): NodeRef {
+    const pool = this.pool;
+    return u.rootId === EMPTY
+      ? EMPTY_REF
+      : { hash: u.root, height: pool.locH[u.rootId]!, index: pool.locI[u.rootId]! };
+  }
+
+  /**
+   * Replay of a committed block: assigns the locations `encode` gave when the block was written
+   * (same changes, same tree ⇒ same creation order) without building its records, and returns the
+   * root reference to compare with the stored root record. Then `apply`.
+   */
+  locate(p: PendingTreeUpdate, height: number): NodeRef {
+    const u = this.check(p);
+    if (!Number.isInteger(height) || height < 0 || height > MAX_TREE_HEIGHT) {
+      throw new StateError('STATE_HEIGHT_RANGE', `tree height ${height} outside 0..${MAX_TREE_HEIGHT}`, {
+        height,
+        limit: MAX_TREE_HEIGHT,
+      });
+    }
+    this.assignLocations(u, height);
+    return this.pendingRootRef(u);
+  }
+
+  /** The prepared changes of a pending update (for the per-block change record). */
+  changesOf(p: PendingTreeUpdate): TreeChanges {
+    return this.check(p).changes;
   }
 
   /** Makes `p` the committed tree and frees the nodes it replaced. */
@@ -508,7 +597,9 @@ export class SparseMerkleTree {
     if (u.base !== this.rootId)
       throw new StateError('STATE_BAD_ARGUMENT', 'tree update was prepared on another root');
     this.rootId = u.rootId;
-    for (const id of u.replaced) this.pool.release(id);
+    // While a snapshot reads an older root, its nodes must stay: free them when it is done.
+    if (this.pins > 0) for (const id of u.replaced) this.deferred.push(id);
+    else for (const id of u.replaced) this.pool.release(id);
     u.state = 'done';
     this.pending = undefined;
   }
@@ -666,43 +757,71 @@ export class SparseMerkleTree {
   }
 
   /**
-   * The committed tree as snapshot parts (see `state/README.md`, "Tree snapshot"): nodes in
-   * depth-first pre-order, left first; internal `0x01 ‖ hash ‖ u32 height ‖ u32 index`, leaf
-   * `0x02 ‖ hash ‖ u32 height ‖ u32 index ‖ keyHash`, an empty child `0x00`. Parts hold about
-   * `partBytes` each. Synchronous: call it while no update is pending (at close).
+   * A reader of the committed tree as snapshot parts (see `state/README.md`, "Tree snapshot"):
+   * nodes in depth-first pre-order, left first; internal `0x01 ‖ hash ‖ u32 height ‖ u32 index`,
+   * leaf `0x02 ‖ hash ‖ u32 height ‖ u32 index ‖ keyHash`, an empty child `0x00`; parts of about
+   * `partBytes`. The root is pinned: blocks may be committed between parts (their replaced nodes
+   * are freed only once the reader finishes or is closed), so a large tree can be written in the
+   * background. Call `close()` when done (also after an error).
    */
+  snapshotReader(partBytes = 4 * 1024 * 1024): {
+    root: Uint8Array;
+    next(): Uint8Array | undefined;
+    close(): void;
+  } {
+    const rootId = this.rootId;
+    const root = new Uint8Array(this.pool.hashes.subarray(rootId * 32, rootId * 32 + 32));
+    this.pins++;
+    let open = true;
+    const stack: number[] = rootId === EMPTY ? [] : [rootId];
+    const close = (): void => {
+      if (!open) return;
+      open = false;
+      this.pins--;
+      if (this.pins === 0) {
+        for (const id of this.deferred) this.pool.release(id);
+        this.deferred = [];
+      }
+    };
+    const next = (): Uint8Array | undefined => {
+      if (!open || stack.length === 0) return undefined;
+      // Arrays are read through this.pool on every call: the pool may have grown since.
+      const pool = this.pool;
+      const buf = Buffer.alloc(partBytes + 128);
+      let o = 0;
+      while (stack.length > 0 && o < partBytes) {
+        const id = stack.pop()!;
+        if (id === EMPTY) {
+          buf[o++] = 0;
+          continue;
+        }
+        const leaf = pool.left[id] === LEAF;
+        buf[o] = leaf ? 2 : 1;
+        copy32(pool.hashes, id * 32, buf, o + 1);
+        w32(buf, o + 33, pool.locH[id]!);
+        w32(buf, o + 37, pool.locI[id]!);
+        o += 41;
+        if (leaf) {
+          copy32(pool.leafKeys, pool.right[id]! * 32, buf, o);
+          o += 32;
+        } else {
+          stack.push(pool.right[id]!, pool.left[id]!);
+        }
+      }
+      return new Uint8Array(buf.subarray(0, o));
+    };
+    return { root, next, close };
+  }
+
+  /** All snapshot parts of the committed tree at once (synchronous; see {@link snapshotReader}). */
   encodeSnapshot(partBytes = 4 * 1024 * 1024): Uint8Array[] {
-    const pool = this.pool;
+    const r = this.snapshotReader(partBytes);
     const parts: Uint8Array[] = [];
-    if (this.rootId === EMPTY) return parts;
-    let buf = Buffer.alloc(partBytes + 128);
-    let o = 0;
-    const stack: number[] = [this.rootId];
-    while (stack.length > 0) {
-      if (o >= partBytes) {
-        parts.push(new Uint8Array(buf.subarray(0, o)));
-        buf = Buffer.alloc(partBytes + 128);
-        o = 0;
-      }
-      const id = stack.pop()!;
-      if (id === EMPTY) {
-        buf[o++] = 0;
-        continue;
-      }
-      const leaf = pool.left[id] === LEAF;
-      buf[o] = leaf ? 2 : 1;
-      copy32(pool.hashes, id * 32, buf, o + 1);
-      buf.writeUInt32BE(pool.locH[id]!, o + 33);
-      buf.writeUInt32BE(pool.locI[id]!, o + 37);
-      o += 41;
-      if (leaf) {
-        copy32(pool.leafKeys, pool.right[id]! * 32, buf, o);
-        o += 32;
-      } else {
-        stack.push(pool.right[id]!, pool.left[id]!);
-      }
+    try {
+      for (let p = r.next(); p !== undefined; p = r.next()) parts.push(p);
+    } finally {
+      r.close();
     }
-    if (o > 0) parts.push(new Uint8Array(buf.subarray(0, o)));
     return parts;
   }
 

@@ -261,3 +261,51 @@ describe('proofs from the store verify against the block root', () => {
     );
   });
 });
+
+describe('snapshot reader pinning', () => {
+  it('a snapshot read across later updates is of the root it started from, and frees nothing early', () => {
+    fc.assert(
+      fc.property(
+        arbOps,
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.integer({ min: 41, max: 400 }),
+        (ops, cuts, partBytes) => {
+          const tree = SparseMerkleTree.empty();
+          const model = new Map<string, Uint8Array>();
+          const all = batches(ops, cuts);
+          const [first, ...rest] = all;
+          if (first === undefined) return;
+          applyBatch(tree, first, 0);
+          for (const [k, v] of first) {
+            if (v === null) model.delete(k);
+            else model.set(k, v);
+          }
+          const reader = tree.snapshotReader(partBytes);
+          const parts: Uint8Array[] = [];
+          let h = 1;
+          for (const b of rest) {
+            const p = reader.next();
+            if (p !== undefined) parts.push(p);
+            applyBatch(tree, b, h++);
+          }
+          for (let p = reader.next(); p !== undefined; p = reader.next()) parts.push(p);
+          reader.close();
+          expect(hex(reader.root)).toBe(hex(naiveRoot(model)));
+          const restored = SparseMerkleTree.fromSnapshot(parts);
+          expect(hex(restored.root)).toBe(hex(reader.root));
+          // After close the deferred nodes are released: the pool holds the current tree only.
+          const now = new Map(model);
+          for (const b of rest) {
+            for (const [k, v] of b) {
+              if (v === null) now.delete(k);
+              else now.set(k, v);
+            }
+          }
+          expect(tree.nodeCount).toBe(naiveNodeCount(now));
+          expect(hex(tree.root)).toBe(hex(naiveRoot(now)));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

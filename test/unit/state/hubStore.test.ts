@@ -440,10 +440,12 @@ describe('tree snapshot at close', () => {
     expect(s.treeSource).toBe('snapshot');
     expect(s.root).toEqual(walkedRoot);
     await step(5);
-    // No close: the snapshot is now stale, so the next open walks the log.
+    // No close (a crash): the next open loads the older snapshot and replays the 5 blocks since.
     s = await HubStore.open(kv);
-    expect(s.treeSource).toBe('walk');
+    expect(s.treeSource).toBe('snapshot');
+    expect(s.replayedBlocks).toBe(5);
     expect(s.height).toBe(h - 1n);
+    expect(s.root).toEqual((await HubStore.open(kv, { useSnapshot: false })).root);
     expect((await s.verify()).ok).toBe(true);
     for (const [k, v] of model) {
       const p = await s.proof(Buffer.from(k, 'hex'));
@@ -468,12 +470,80 @@ describe('tree snapshot at close', () => {
     ]);
     const root = s.root;
     await s.close();
-    const part = Uint8Array.of(KEY_PREFIX.TREE_SNAPSHOT, 0, 0, 0, 0);
+    const part = Uint8Array.of(KEY_PREFIX.TREE_SNAPSHOT, 0, 0, 0, 0, 0);
     const bytes = (await mem.get(part))!.slice();
-    bytes[5]! ^= 1;
+    bytes[5]! ^= 1; // inside the root's hash
     await mem.write([{ type: 'put', key: part, value: bytes }]);
     const r = await HubStore.open(kv);
     expect(r.treeSource).toBe('walk');
     expect(r.root).toEqual(root);
+  });
+});
+
+describe('periodic snapshots and replay after a crash', () => {
+  const reopenable = (kv: MemoryKv): KvStore => ({
+    get: (k) => kv.get(k),
+    getMany: (k) => kv.getMany(k),
+    write: (ops, o) => kv.write(ops, o),
+    iterate: (o) => kv.iterate(o),
+    close: async () => {},
+  });
+  async function clone(kv: MemoryKv): Promise<MemoryKv> {
+    const c = new MemoryKv();
+    const ops: { type: 'put'; key: Uint8Array; value: Uint8Array }[] = [];
+    for await (const [key, value] of kv.iterate()) ops.push({ type: 'put', key, value });
+    await c.write(ops);
+    return c;
+  }
+  const writes = (h: number): [Uint8Array, Uint8Array | null][] =>
+    Array.from({ length: 12 }, (_, j) => {
+      const k = enc(`k${(h * 5 + j * 7) % 40}`);
+      return [k, (h + j) % 4 === 0 ? null : b(h, j)] as [Uint8Array, Uint8Array | null];
+    });
+
+  it('a replayed tree places every new node where a walked tree does (byte-identical later blocks)', async () => {
+    const mem = new MemoryKv();
+    const s = await HubStore.open(reopenable(mem), { snapshotEveryBlocks: 4 });
+    for (let h = 0; h < 11; h++) await commit(s, BigInt(h), writes(h));
+    await s.snapshotIdle();
+    expect(s.snapshotError).toBeUndefined();
+    // Crash (no close), then open twice: from the snapshot (taken at 3, then 7) + replay of 8..10,
+    // and by walking.
+    const twin = await clone(mem);
+    const a = await HubStore.open(reopenable(mem), { snapshotEveryBlocks: 0 });
+    const w = await HubStore.open(reopenable(twin), { useSnapshot: false, snapshotEveryBlocks: 0 });
+    expect(a.treeSource).toBe('snapshot');
+    expect(a.replayedBlocks).toBe(3);
+    expect(w.treeSource).toBe('walk');
+    expect(a.root).toEqual(w.root);
+    for (let h = 11; h < 16; h++) {
+      expect(await commit(a, BigInt(h), writes(h))).toEqual(await commit(w, BigInt(h), writes(h)));
+    }
+    const chunks = async (kv: MemoryKv) => {
+      const out: string[] = [];
+      for await (const [k, v] of kv.iterate({ gte: b(KEY_PREFIX.TREE), lt: b(KEY_PREFIX.TREE + 1) })) {
+        out.push(`${hex(k)}=${hex(v)}`);
+      }
+      return out;
+    };
+    expect(await chunks(mem)).toEqual(await chunks(twin));
+    expect((await a.verify()).ok).toBe(true);
+  });
+
+  it('a tampered block change record makes open fall back to the walk', async () => {
+    const mem = new MemoryKv();
+    const s = await HubStore.open(reopenable(mem), { snapshotEveryBlocks: 0 });
+    for (let h = 0; h < 4; h++) await commit(s, BigInt(h), writes(h));
+    await s.close(); // snapshot at 3
+    const t = await HubStore.open(reopenable(mem), { snapshotEveryBlocks: 0, snapshotOnClose: false });
+    expect(t.treeSource).toBe('snapshot');
+    for (let h = 4; h < 6; h++) await commit(t, BigInt(h), writes(h));
+    const key5 = Uint8Array.of(KEY_PREFIX.BLOCK_CHANGES, 0, 0, 0, 0, 0, 0, 0, 5);
+    const rec5 = (await mem.get(key5))!.slice();
+    rec5[rec5.length - 1]! ^= 1;
+    await mem.write([{ type: 'put', key: key5, value: rec5 }]);
+    const r = await HubStore.open(reopenable(mem), { snapshotEveryBlocks: 0 });
+    expect(r.treeSource).toBe('walk');
+    expect(r.root).toEqual(t.root);
   });
 });

@@ -18,6 +18,7 @@ describe('store key prefixes', () => {
       ['EXTRA', 0x0b],
       ['TREE_SNAPSHOT', 0x0c],
       ['TREE_SNAPSHOT_META', 0x0d],
+      ['BLOCK_CHANGES', 0x0e],
     ]);
   });
 });
