@@ -1,0 +1,114 @@
+/**
+ * The feeder's observations verify with the hub's own signer recovery (`chain/oracle`) and with an
+ * independent encoding (ethers 5's AbiCoder + viem's EIP-191 recovery); the price path is
+ * deterministic per seed and applies shocks.
+ */
+import { utils as ethersUtils } from 'ethers';
+import { hexToBytes, recoverMessageAddress } from 'viem';
+import { describe, expect, it } from 'vitest';
+import { observationSigner } from '../../../chain/oracle/observation.ts';
+import { devnetAddress, devnetKey, KEY_INDEX } from '../../../devnet/keys.ts';
+import { feedValues, PricePath, signObservation, toE18 } from '../../../devnet/oracle.ts';
+
+describe('oracle observations', () => {
+  const key = devnetKey(KEY_INDEX.oracleSigner(0));
+  const cases: [string, string, bigint, bigint, bigint][] = [
+    ['spot', 'ETH/USD', toE18(3012.5), toE18(0.99), 1_800_000_000_123n],
+    ['negative value', 'ETH/USD:svi.rho:1800000000', toE18(-0.3), toE18(0.99), 1_800_000_000_000n],
+    ['zero', 'ETH/USD:svi.m:1800000000', 0n, 10n ** 18n, 1n],
+  ];
+  for (const [name, feed, value, conf, ts] of cases) {
+    it(`${name}: the hub recovers the signer, and so does an independent encoding`, async () => {
+      const o = await signObservation(key, 'unimargin-devnet-1', feed, value, conf, ts);
+      expect(o.signer).toBe(devnetAddress(KEY_INDEX.oracleSigner(0)));
+      const recovered = observationSigner(
+        'unimargin-devnet-1',
+        {
+          feed,
+          value: value.toString(),
+          confidence: conf.toString(),
+          timestampMs: ts,
+          signature: hexToBytes(o.signature),
+        },
+        value,
+        conf,
+      );
+      expect(recovered && ethersUtils.getAddress(ethersUtils.hexlify(recovered))).toBe(o.signer);
+      const encoded = ethersUtils.defaultAbiCoder.encode(
+        ['string', 'string', 'string', 'int256', 'uint256', 'uint64'],
+        ['UNIMARGIN_ORACLE', 'unimargin-devnet-1', feed, value.toString(), conf.toString(), ts.toString()],
+      );
+      const hash = ethersUtils.keccak256(encoded) as `0x${string}`;
+      expect(await recoverMessageAddress({ message: { raw: hash }, signature: o.signature })).toBe(o.signer);
+      // Signed for another chain id: the hub recovers someone else.
+      const other = observationSigner(
+        'other-chain',
+        {
+          feed,
+          value: value.toString(),
+          confidence: conf.toString(),
+          timestampMs: ts,
+          signature: hexToBytes(o.signature),
+        },
+        value,
+        conf,
+      );
+      expect(other && ethersUtils.getAddress(ethersUtils.hexlify(other))).not.toBe(o.signer);
+    });
+  }
+});
+
+describe('price path', () => {
+  const unders = [
+    { symbol: 'ETH', startUsd: 3000, vol: 0.6, expiriesSec: [1_900_000_000] },
+    { symbol: 'BTC', startUsd: 60_000, vol: 0.5, expiriesSec: [] },
+  ];
+  it('is deterministic per seed and differs across seeds', () => {
+    const a = new PricePath(unders, 6);
+    const b = new PricePath(unders, 6);
+    const c = new PricePath(unders, 7);
+    const sa = Array.from({ length: 20 }, () => a.step(1000).get('ETH'));
+    const sb = Array.from({ length: 20 }, () => b.step(1000).get('ETH'));
+    const sc = Array.from({ length: 20 }, () => c.step(1000).get('ETH'));
+    expect(sa).toEqual(sb);
+    expect(sa).not.toEqual(sc);
+    // One-second steps at 60 % annual vol move a few basis points, not percent.
+    for (const p of sa) expect(Math.abs(p! / 3000 - 1)).toBeLessThan(0.02);
+  });
+  it('applies a shock at the next step only', () => {
+    const p = new PricePath(unders, 1);
+    const before = p.current().get('ETH')!;
+    p.shock('ETH', 0.7);
+    const after = p.step(1).get('ETH')!;
+    expect(after / before).toBeCloseTo(0.7, 3);
+    const next = p.step(1).get('ETH')!;
+    expect(next / after).toBeCloseTo(1, 3);
+    expect(() => p.shock('DOGE', 2)).toThrow(/unknown underlying DOGE/);
+    expect(() => p.shock('ETH', 0)).toThrow(/must be > 0/);
+  });
+  it('publishes spot, forward, rate and SVI per expiry, and USDC/USD', () => {
+    const feeds = feedValues(
+      unders,
+      new Map([
+        ['ETH', 3000],
+        ['BTC', 60_000],
+      ]),
+      1_900_000_000 - 365 * 86_400,
+    );
+    const names = feeds.map((f) => f.feed);
+    expect(names).toEqual([
+      'ETH/USD',
+      'ETH/USD:fwd:1900000000',
+      'ETH/USD:rate:1900000000',
+      'ETH/USD:svi.a:1900000000',
+      'ETH/USD:svi.b:1900000000',
+      'ETH/USD:svi.rho:1900000000',
+      'ETH/USD:svi.m:1900000000',
+      'ETH/USD:svi.sigma:1900000000',
+      'BTC/USD',
+      'USDC/USD',
+    ]);
+    // One year at 5 %: F = S·e^{0.05}.
+    expect(feeds[1]!.value).toBeCloseTo(3000 * Math.E ** 0.05, 6);
+  });
+});
