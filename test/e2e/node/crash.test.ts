@@ -204,5 +204,5 @@ describe('crash safety', () => {
       await replayer.close();
     }
     expect(committed.size).toBeGreaterThan(20);
-  }, 600_000);
+  }, 1_500_000);
 });
