@@ -890,10 +890,11 @@ export class HubStore {
   }
 
   /**
-   * Closes the store and its key-value store, first writing a tree snapshot (unless disabled or
-   * the store is broken) so that the next open loads the tree without walking its history.
+   * Closes the store and its key-value store. Waits for a background snapshot, then (unless
+   * `snapshot` is false, the open option `snapshotOnClose` is false, or the store is broken) writes
+   * a snapshot of the last height so that the next open needs no replay.
    */
-  async close(): Promise<void> {
+  async close(opts: { snapshot?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     if (this.committing) {
       throw new StateError('STATE_COMMIT_IN_PROGRESS', 'close() during a commit; await commitBlock first');
@@ -901,7 +902,8 @@ export class HubStore {
     this.closed = true;
     try {
       await this.snapshotIdle();
-      if (this.snapshotOnClose && this.broken === undefined) await this.writeSnapshot();
+      if (opts.snapshot !== false && this.snapshotOnClose && this.broken === undefined)
+        await this.writeSnapshot();
     } finally {
       await this.kv.close();
     }
