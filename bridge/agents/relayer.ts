@@ -681,7 +681,27 @@ export class Relayer {
     const now = this.now();
     const due = [...lane.pending.values()].filter((p) => p.nextAt <= now).sort((a, b) => a.index - b.index);
     const byChain = new Map<number, { p: Pending; metadata: Uint8Array; route: EvmRoute }[]>();
+    // Re-checks against the destination first, all at once (restart, failed sends).
+    await Promise.all(
+      due.map(async (p) => {
+        const route = this.byDomain.get(p.destination);
+        if (!p.recheck || route === undefined) return;
+        try {
+          const done = await route.client.readContract({
+            address: route.chain.addresses.mailbox as Address,
+            abi: MAILBOX_ABI,
+            functionName: 'delivered',
+            args: [p.id],
+          });
+          p.recheck = false;
+          if (done) this.settle(lane, p, 'delivered_elsewhere');
+        } catch (e) {
+          this.retryLater(lane, p, `AGENT_TRANSIENT: ${(e as Error).message.slice(0, 200)}`);
+        }
+      }),
+    );
     for (const p of due) {
+      if (!lane.pending.has(p.index) || p.nextAt > now) continue;
       const route = this.byDomain.get(p.destination);
       if (p.destination < 0) {
         this.failPermanently(lane, p, 'malformed', 'message does not decode');
@@ -696,21 +716,7 @@ export class Relayer {
         );
         continue;
       }
-      const mailbox = route.chain.addresses.mailbox as Address;
       try {
-        if (p.recheck) {
-          p.recheck = false;
-          const done = await route.client.readContract({
-            address: mailbox,
-            abi: MAILBOX_ABI,
-            functionName: 'delivered',
-            args: [p.id],
-          });
-          if (done) {
-            this.settle(lane, p, 'delivered_elsewhere');
-            continue;
-          }
-        }
         const recipient = bytes32ToAddress(p.message.subarray(45, 77)) as Address;
         const ism = await this.ismOf(route, recipient, p.message);
         const metadata = this.hubMetadata(p, ism);
@@ -738,23 +744,26 @@ export class Relayer {
     const wallet = route.wallet!;
     const mailbox = route.chain.addresses.mailbox as Address;
     const domain = route.chain.metadata.domainId;
-    // Simulate each first: a revert tells why without spending gas.
-    const ok: typeof items = [];
+    // A first attempt is sent straight away (a revert is caught from its receipt and the message
+    // re-checked); a retry is simulated first, so a revert tells why without spending gas.
+    const ok: typeof items = items.filter((it) => it.p.attempts === 0);
     await Promise.all(
-      items.map(async (it) => {
-        try {
-          await route.client.simulateContract({
-            account: wallet.account,
-            address: mailbox,
-            abi: MAILBOX_ABI,
-            functionName: 'process',
-            args: [bytesToHex(it.metadata), bytesToHex(it.p.message)],
-          });
-          ok.push(it);
-        } catch (e) {
-          this.onEvmRevert(it.p, revertReason(e));
-        }
-      }),
+      items
+        .filter((it) => it.p.attempts > 0)
+        .map(async (it) => {
+          try {
+            await route.client.simulateContract({
+              account: wallet.account,
+              address: mailbox,
+              abi: MAILBOX_ABI,
+              functionName: 'process',
+              args: [bytesToHex(it.metadata), bytesToHex(it.p.message)],
+            });
+            ok.push(it);
+          } catch (e) {
+            this.onEvmRevert(it.p, revertReason(e));
+          }
+        }),
     );
     if (ok.length === 0) return;
     ok.sort((a, b) => a.p.index - b.p.index);
@@ -762,6 +771,8 @@ export class Relayer {
       this.evmNonce.get(domain) ??
       (await route.client.getTransactionCount({ address: wallet.account.address, blockTag: 'pending' }));
     const sent: { it: (typeof items)[number]; hash: Hex }[] = [];
+    // Fees once per batch: with gas, nonce and fees given, each send is one signed raw tx, no lookups.
+    const fees = await route.client.estimateFeesPerGas();
     for (const it of ok) {
       try {
         const hash = await wallet.writeContract({
@@ -771,6 +782,8 @@ export class Relayer {
           args: [bytesToHex(it.metadata), bytesToHex(it.p.message)],
           gas: this.opts.processGas ?? 1_000_000n,
           nonce,
+          maxFeePerGas: fees.maxFeePerGas,
+          maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
         });
         nonce++;
         sent.push({ it, hash });
@@ -801,6 +814,13 @@ export class Relayer {
     mailbox: Address,
   ): Promise<void> {
     const lane = this.hubLane;
+    // Sends from one account are mined in nonce order: wait for the last, then read them all.
+    const lastHash = sent[sent.length - 1]?.hash;
+    if (lastHash !== undefined) {
+      await route.client
+        .waitForTransactionReceipt({ hash: lastHash, pollingInterval: 50, timeout: 60_000 })
+        .catch(() => undefined);
+    }
     await Promise.all(
       sent.map(async ({ it, hash }) => {
         try {
