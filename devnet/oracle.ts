@@ -2,16 +2,20 @@
  * The devnet oracle: a seeded price path and per-signer observations signed the way the hub's
  * `chain/oracle` verifies them — each signer signs its own observation, EIP-191 `personal_sign` over
  * `keccak256(abi.encode("UNIMARGIN_ORACLE", chainId, feed, value, confidence, timestampMs))`
- * (types string, string, string, int256, uint256, uint64; `observationHash` of `chain/oracle`, the
- * source of truth). Values and confidences are 18-decimal fixed point, sent as decimal strings.
+ * (types string, string, string, int256, uint256, uint64; `observationHash` of `chain/oracle` is the
+ * source of truth — this module encodes it again with @noble/hashes and native libsecp256k1 only, so
+ * the feeder process starts light, and a unit test checks both agree). Values and confidences are
+ * 18-decimal fixed point, sent as decimal strings.
  *
  * Feeds (the names `chain/oracle/README.md` lists): `<U>/USD` spot per underlying, `USDC/USD`, and
  * per (underlying, expiry) `<U>/USD:fwd:<expiry s>`, `:rate:<expiry>` and the SVI raw parameters
  * `:svi.a:<expiry>`, `:svi.b:`, `:svi.rho:`, `:svi.m:`, `:svi.sigma:`.
  */
-import { bytesToHex, type Hex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
-import { observationHash } from '../chain/oracle/observation.ts';
+import { keccak_256 } from '@noble/hashes/sha3';
+import secp from 'secp256k1';
+
+/** 0x-prefixed hex. */
+export type Hex = `0x${string}`;
 
 /** 1.0 in 18-decimal fixed point. */
 export const E18 = 10n ** 18n;
@@ -33,24 +37,89 @@ export interface Observation {
   readonly valueE18: bigint;
   readonly confidenceE18: bigint;
   readonly timestampMs: bigint;
+  /** The signer's EVM address, lowercase. */
   readonly signer: Hex;
-  /** 65 bytes r ‖ s ‖ v. */
+  /** 65 bytes r ‖ s ‖ v (v = 27 or 28). */
   readonly signature: Hex;
 }
 
-/** Signs one observation with `privateKey` (EIP-191 over `observationHash`). */
-export async function signObservation(
-  privateKey: Hex,
+const utf8 = new TextEncoder();
+const hex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`;
+
+function word(n: bigint): Uint8Array {
+  // Two's complement in 256 bits (int256 for negatives, uint for the rest).
+  let v = n < 0n ? (1n << 256n) + n : n;
+  const out = new Uint8Array(32);
+  for (let i = 31; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+/**
+ * `keccak256(abi.encode("UNIMARGIN_ORACLE", chainId, feed, value, confidence, timestampMs))` with
+ * types (string, string, string, int256, uint256, uint64): the ABI head (three offsets, then the
+ * static words) and the tail (each string's length and bytes, right-padded to 32). Written out here
+ * instead of importing viem, to keep the feeder's start light; `chain/oracle`'s `observationHash` is
+ * the source of truth and a unit test checks both agree.
+ */
+export function observationHash(
+  chainId: string,
+  feed: string,
+  value: bigint,
+  confidence: bigint,
+  timestampMs: bigint,
+): Uint8Array {
+  const strings = ['UNIMARGIN_ORACLE', chainId, feed].map((s) => utf8.encode(s));
+  const tails = strings.map((b) => {
+    const padded = new Uint8Array(32 + Math.ceil(b.length / 32) * 32);
+    padded.set(word(BigInt(b.length)), 0);
+    padded.set(b, 32);
+    return padded;
+  });
+  const head: Uint8Array[] = [];
+  let offset = 6 * 32;
+  for (const t of tails) {
+    head.push(word(BigInt(offset)));
+    offset += t.length;
+  }
+  head.push(word(value), word(confidence), word(timestampMs));
+  const all = [...head, ...tails];
+  const buf = new Uint8Array(all.reduce((s, b) => s + b.length, 0));
+  let at = 0;
+  for (const b of all) {
+    buf.set(b, at);
+    at += b.length;
+  }
+  return keccak_256(buf);
+}
+
+/** The EVM address of a private key (keccak of the uncompressed public key, last 20 bytes), lowercase. */
+export function evmAddressOf(privateKey: Uint8Array): Hex {
+  return hex(keccak_256(secp.publicKeyCreate(privateKey, false).subarray(1)).subarray(12));
+}
+
+/** Signs one observation with `privateKey`: EIP-191 `personal_sign` over {@link observationHash}. */
+export function signObservation(
+  privateKeyHex: Hex,
   chainId: string,
   feed: string,
   valueE18: bigint,
   confidenceE18: bigint,
   timestampMs: bigint,
-): Promise<Observation> {
-  const account = privateKeyToAccount(privateKey);
-  const hash = bytesToHex(observationHash(chainId, feed, valueE18, confidenceE18, timestampMs));
-  const signature = await account.signMessage({ message: { raw: hash } });
-  return { feed, valueE18, confidenceE18, timestampMs, signer: account.address, signature };
+): Observation {
+  const pk = Uint8Array.from(Buffer.from(privateKeyHex.slice(2), 'hex'));
+  const hash = observationHash(chainId, feed, valueE18, confidenceE18, timestampMs);
+  const prefix = utf8.encode('\x19Ethereum Signed Message:\n32');
+  const msg = new Uint8Array(prefix.length + 32);
+  msg.set(prefix);
+  msg.set(hash, prefix.length);
+  const { signature, recid } = secp.ecdsaSign(keccak_256(msg), pk);
+  const sig = new Uint8Array(65);
+  sig.set(signature);
+  sig[64] = 27 + recid;
+  return { feed, valueE18, confidenceE18, timestampMs, signer: evmAddressOf(pk), signature: hex(sig) };
 }
 
 /** A seeded generator in [0, 1) (mulberry32): the same seed gives the same path on every machine. */

@@ -18,8 +18,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Address } from 'viem';
+import type { Address, Hex } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
+import { bech32FromPubKey, secp } from '../chain/crypto.ts';
 import { HUB_DOMAIN, HUB_SENDER, HUB_TREE_HOOK } from '../chain/hyperlane/constants.ts';
 import type { AgentsConfig, ChaosSpec, ValidatorSpec } from './agentsConfig.ts';
 import { type CacheEntry, ensureDeployment, type WorldDeployment } from './deploy.ts';
@@ -118,6 +119,11 @@ export interface DevnetHandle {
   readonly exited: Promise<{ role: string; code: number | null }>;
   /** Stops every process this devnet started (by PID), in reverse order; idempotent. */
   stop(): Promise<void>;
+}
+
+/** The hub (bech32) address of a key. */
+function hubAddressOf(key: Hex): string {
+  return bech32FromPubKey(secp.publicKeyCreate(Buffer.from(key.slice(2), 'hex'), true));
 }
 
 const ms = (t: number) => `${(t / 1000).toFixed(2)}s`;
@@ -444,7 +450,9 @@ export async function devnetUp(opts: DevnetUpOpts = {}): Promise<DevnetHandle> {
       chainId: genesisJson.chain_id,
       hubUrl,
       submitterKey: devnetKey(KEY_INDEX.gasPayer),
+      submitterAddress: hubAddressOf(devnetKey(KEY_INDEX.gasPayer)),
       authorityKey: devnetKey(KEY_INDEX.deployer),
+      authorityAddress: hubAddressOf(devnetKey(KEY_INDEX.deployer)),
       signerKeys: oracleSigners,
       committee: world.oracle.committee,
       intervalMs: world.oracle.intervalMs,

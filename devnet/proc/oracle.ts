@@ -21,11 +21,11 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { type Hex, hexToBytes } from 'viem';
-import { privateKeyToAddress } from 'viem/accounts';
 import { HubTxSender, oracleUpdateAny, updateOracleConfigAny } from '../hubTx.ts';
 import {
+  evmAddressOf,
   feedValues,
+  type Hex,
   type Observation,
   type OracleUnderlying,
   PricePath,
@@ -39,10 +39,12 @@ export interface OracleConfig {
   /** The hub chain id the observations are signed for. */
   readonly chainId: string;
   readonly hubUrl: string;
-  /** Submits MsgOracleUpdate (any hub account). */
+  /** Submits MsgOracleUpdate (any hub account): its key and bech32 address. */
   readonly submitterKey: Hex;
-  /** The genesis authority, which sets the committee. */
+  readonly submitterAddress: string;
+  /** The genesis authority, which sets the committee: its key and bech32 address. */
   readonly authorityKey: Hex;
+  readonly authorityAddress: string;
   readonly signerKeys: readonly Hex[];
   /** Committee rules (`chain/oracle` OracleConfig). */
   readonly committee: {
@@ -72,7 +74,7 @@ mkdirSync(cfg.outDir, { recursive: true });
 const journal = join(cfg.outDir, 'observations.jsonl');
 const latestPath = join(cfg.outDir, 'latest.json');
 const pricePath = new PricePath(cfg.underlyings, cfg.seed);
-const submitter = new HubTxSender(cfg.hubUrl, cfg.submitterKey);
+const submitter = new HubTxSender(cfg.hubUrl, cfg.submitterKey, cfg.submitterAddress, cfg.chainId);
 let round = 0;
 let submitted = 0;
 let lastError: string | null = null;
@@ -91,13 +93,14 @@ const json = (o: Observation) => ({
 });
 
 async function configureCommittee(): Promise<void> {
-  const authority = new HubTxSender(cfg.hubUrl, cfg.authorityKey);
+  const authority = new HubTxSender(cfg.hubUrl, cfg.authorityKey, cfg.authorityAddress, cfg.chainId);
+  const bytes = (h: Hex) => Uint8Array.from(Buffer.from(h.slice(2), 'hex'));
   const c = cfg.committee;
   await authority.send([
     updateOracleConfigAny({
-      authority: authority.signer.address,
+      authority: cfg.authorityAddress,
       config: {
-        signers: cfg.signerKeys.map((k) => hexToBytes(privateKeyToAddress(k))),
+        signers: cfg.signerKeys.map((k) => bytes(evmAddressOf(bytes(k)))),
         minObservations: c.minObservations,
         superMajority: c.superMajority,
         windowMs: BigInt(c.windowMs),
@@ -121,7 +124,7 @@ async function tick(): Promise<void> {
     for (const f of feeds) {
       const exact = f.feed.includes(':rate:') || f.feed.includes(':svi.') || f.feed === 'USDC/USD';
       observations.push(
-        await signObservation(
+        signObservation(
           cfg.signerKeys[k]!,
           cfg.chainId,
           f.feed,
@@ -137,13 +140,13 @@ async function tick(): Promise<void> {
     const r = await submitter.send(
       [
         oracleUpdateAny({
-          submitter: submitter.signer.address,
+          submitter: cfg.submitterAddress,
           observations: observations.map((o) => ({
             feed: o.feed,
             value: o.valueE18.toString(),
             confidence: o.confidenceE18.toString(),
             timestampMs: o.timestampMs,
-            signature: hexToBytes(o.signature),
+            signature: Uint8Array.from(Buffer.from(o.signature.slice(2), 'hex')),
           })),
         }),
       ],

@@ -6,9 +6,12 @@
 import { utils as ethersUtils } from 'ethers';
 import { hexToBytes, recoverMessageAddress } from 'viem';
 import { describe, expect, it } from 'vitest';
-import { observationSigner } from '../../../chain/oracle/observation.ts';
+import {
+  observationHash as hubObservationHash,
+  observationSigner,
+} from '../../../chain/oracle/observation.ts';
 import { devnetAddress, devnetKey, KEY_INDEX } from '../../../devnet/keys.ts';
-import { feedValues, PricePath, signObservation, toE18 } from '../../../devnet/oracle.ts';
+import { feedValues, observationHash, PricePath, signObservation, toE18 } from '../../../devnet/oracle.ts';
 
 describe('oracle observations', () => {
   const key = devnetKey(KEY_INDEX.oracleSigner(0));
@@ -16,11 +19,21 @@ describe('oracle observations', () => {
     ['spot', 'ETH/USD', toE18(3012.5), toE18(0.99), 1_800_000_000_123n],
     ['negative value', 'ETH/USD:svi.rho:1800000000', toE18(-0.3), toE18(0.99), 1_800_000_000_000n],
     ['zero', 'ETH/USD:svi.m:1800000000', 0n, 10n ** 18n, 1n],
+    [
+      'a feed longer than one ABI word',
+      `BTC/USD:svi.sigma:${'9'.repeat(40)}`,
+      toE18(0.4),
+      toE18(0.5),
+      2n ** 63n,
+    ],
   ];
   for (const [name, feed, value, conf, ts] of cases) {
     it(`${name}: the hub recovers the signer, and so does an independent encoding`, async () => {
       const o = await signObservation(key, 'unimargin-devnet-1', feed, value, conf, ts);
-      expect(o.signer).toBe(devnetAddress(KEY_INDEX.oracleSigner(0)));
+      expect(o.signer).toBe(devnetAddress(KEY_INDEX.oracleSigner(0)).toLowerCase());
+      expect(observationHash('unimargin-devnet-1', feed, value, conf, ts)).toEqual(
+        hubObservationHash('unimargin-devnet-1', feed, value, conf, ts),
+      );
       const recovered = observationSigner(
         'unimargin-devnet-1',
         {
@@ -33,13 +46,15 @@ describe('oracle observations', () => {
         value,
         conf,
       );
-      expect(recovered && ethersUtils.getAddress(ethersUtils.hexlify(recovered))).toBe(o.signer);
+      expect(recovered && ethersUtils.hexlify(recovered)).toBe(o.signer);
       const encoded = ethersUtils.defaultAbiCoder.encode(
         ['string', 'string', 'string', 'int256', 'uint256', 'uint64'],
         ['UNIMARGIN_ORACLE', 'unimargin-devnet-1', feed, value.toString(), conf.toString(), ts.toString()],
       );
       const hash = ethersUtils.keccak256(encoded) as `0x${string}`;
-      expect(await recoverMessageAddress({ message: { raw: hash }, signature: o.signature })).toBe(o.signer);
+      expect(
+        (await recoverMessageAddress({ message: { raw: hash }, signature: o.signature })).toLowerCase(),
+      ).toBe(o.signer);
       // Signed for another chain id: the hub recovers someone else.
       const other = observationSigner(
         'other-chain',
@@ -53,7 +68,7 @@ describe('oracle observations', () => {
         value,
         conf,
       );
-      expect(other && ethersUtils.getAddress(ethersUtils.hexlify(other))).not.toBe(o.signer);
+      expect(other && ethersUtils.hexlify(other)).not.toBe(o.signer);
     });
   }
 });
