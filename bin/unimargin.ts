@@ -272,7 +272,7 @@ async function main(): Promise<void> {
     }
     case 'devnet': {
       // The multi-chain devnet (devnet/index.ts): up, down, deposit, account, relay, scenario.
-      const { runDevnetCli } = await import('../devnet/index.ts');
+      const { runDevnetCli } = await import('../devnet/cliMain.ts');
       return process.exit(await runDevnetCli(rest));
     }
     case 'validator':

@@ -328,6 +328,8 @@ export async function devnetAccount(opts: AccountOpts): Promise<AccountView> {
       ? undefined
       : await getJsonOr<unknown>(`${w.hub.url}/v1/bridge/positions/${hubAddress}`, undefined);
   const wallets: Record<string, Record<string, string>> = {};
+  // Keys in world order (the reads below finish in any order).
+  for (const c of w.chains) wallets[c.name] = {};
   if (evmAddress !== undefined) {
     await Promise.all(
       w.chains.map(async (c) => {

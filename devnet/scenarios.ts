@@ -22,6 +22,7 @@ import { type DepositResult, devnetDeposit, readWorldFile } from './cli.ts';
 import { DevnetError } from './errors.ts';
 import { createEvmClients } from './evm/clients.ts';
 import { devnetKey } from './keys.ts';
+import { SCENARIO_INFO } from './scenarioList.ts';
 import type { WorldFile } from './up.ts';
 import { DEVNET_WORLD, worldChain } from './world.ts';
 
@@ -72,9 +73,6 @@ export interface ScenarioOpts {
 export const LATENCY_BOUNDS_MS = { provisional: 3000, final: 15_000, releaseAck: 10_000 } as const;
 
 interface ScenarioDef {
-  readonly describe: string;
-  /** Undefined when it runs today; otherwise what it waits for. */
-  readonly waitsOn?: string;
   run(ctx: Ctx): Promise<void>;
 }
 
@@ -172,6 +170,14 @@ async function depositsEverywhere(
   return results;
 }
 
+/** Messages the hub has received from `domain` (its origin's `delivered` counter). */
+async function inboundCount(w: WorldFile, domain: number): Promise<number> {
+  const o = (await (await fetch(`${w.hub.url}/dashboard/api/overview`)).json()) as {
+    origins: { domain: number; delivered: number }[];
+  };
+  return o.origins.find((x) => x.domain === domain)?.delivered ?? 0;
+}
+
 // evm_setIntervalMining takes whole seconds: a sub-second chain resumes at 1 s blocks.
 async function resumeMining(name: string, rpcUrl: string): Promise<void> {
   const c = worldChain(DEVNET_WORLD, name);
@@ -182,7 +188,6 @@ const fmt = (ms: number | undefined) => (ms === undefined ? 'never' : `${(ms / 1
 
 const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
   deposits: {
-    describe: 'a USDC deposit on every chain, several rounds; latencies deposit → provisional → final',
     async run(ctx) {
       ctx.say(`Depositing USDC on ${ctx.w.chains.map((c) => c.name).join(', ')}, ${ctx.rounds} round(s)…`);
       const ds = await depositsEverywhere(
@@ -203,12 +208,14 @@ const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
     },
   },
   halt: {
-    describe: 'one chain stops producing blocks: only its deposits stop; it resumes and catches up',
     async run(ctx) {
       const [stopped, ...others] = ctx.w.chains;
       if (stopped === undefined || others.length === 0) throw new Error('halt needs two chains');
       ctx.say(`Stopping block production on ${stopped.name} (evm_setIntervalMining 0)…`);
       await rpc(stopped.rpcUrl, 'evm_setIntervalMining', [0]);
+      // Messages already in blocks may still arrive: let them settle, then count.
+      await new Promise((r) => setTimeout(r, 3000));
+      const before = await inboundCount(ctx.w, stopped.domain);
       try {
         const stuck = devnetDeposit({
           ...(ctx.home === undefined ? {} : { home: ctx.home }),
@@ -227,7 +234,12 @@ const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
         ctx.say(
           `  the other chains credit as usual (final in ${live.map((d) => fmt(d.finalMs)).join(', ')})`,
         );
-        ctx.say(`  ${stopped.name}: its deposit is not even in a block; the hub gives no credit from it`);
+        const after = await inboundCount(ctx.w, stopped.domain);
+        ctx.say(
+          `  ${stopped.name}: its deposit is not in a block; hub deliveries from it ${before} → ${after} while halted`,
+        );
+        if (after !== before)
+          ctx.violation(`the hub received ${after - before} message(s) from halted ${stopped.name}`);
         ctx.say(`Resuming ${stopped.name}…`);
         await resumeMining(stopped.name, stopped.rpcUrl);
         const d = await stuck;
@@ -242,8 +254,6 @@ const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
     },
   },
   chaos: {
-    describe:
-      'the relayer duplicates, reorders and delays (a racing second relayer): each message delivered once',
     async run(ctx) {
       const st = (await (await fetch(ctx.w.agents.statusUrl)).json()) as { relayers: { name: string }[] };
       if (!st.relayers.some((r) => r.name === 'racer')) {
@@ -268,31 +278,8 @@ const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
       );
     },
   },
-  hedge: {
-    describe: 'a cross-chain hedge recognised once final',
-    waitsOn: 'issue 5 (allowances, POSITION margin)',
-    run: async () => {},
-  },
-  crash: {
-    describe: 'a price crash liquidated and settled on the chains',
-    waitsOn: 'issue 5 (liquidation engine, CLOSE_POSITION)',
-    run: async () => {},
-  },
-  reorg: {
-    describe: 'a provisional deposit reorged out, expired and reverted',
-    waitsOn: 'issue 5 (expiry and revert of provisional credit)',
-    run: async () => {},
-  },
+  // hedge, crash, reorg: SCENARIO_INFO says what each waits on; their runs land with issue 5.
 };
-
-/** Names and one-line descriptions of the scenarios, and what each waits on, if anything. */
-export function listScenarios(): { name: string; describe: string; waitsOn?: string }[] {
-  return Object.entries(SCENARIOS).map(([name, d]) => ({
-    name,
-    describe: d.describe,
-    ...(d.waitsOn === undefined ? {} : { waitsOn: d.waitsOn }),
-  }));
-}
 
 /**
  * Plays scenario `name` against the devnet of `opts.home`. Resolves with the result (`ok` false on
@@ -301,20 +288,21 @@ export function listScenarios(): { name: string; describe: string; waitsOn?: str
  */
 export async function devnetScenario(name: string, opts: ScenarioOpts = {}): Promise<ScenarioResult> {
   const def = SCENARIOS[name];
-  if (def === undefined) {
-    throw new DevnetError(
-      'DEVNET_BAD_ARGUMENT',
-      `scenario ${JSON.stringify(name)} is unknown; expected one of ${Object.keys(SCENARIOS).join(', ')}`,
-      { field: 'scenario', value: name },
-    );
-  }
-  if (def.waitsOn !== undefined) {
+  const info = SCENARIO_INFO[name];
+  if (info !== undefined && info.waitsOn !== undefined) {
     throw new DevnetError(
       'DEVNET_SCENARIO_UNAVAILABLE',
-      `scenario ${name} (${def.describe}) waits on ${def.waitsOn}`,
+      `scenario ${name} (${info.describe}) waits on ${info.waitsOn}`,
       {
         scenario: name,
       },
+    );
+  }
+  if (def === undefined || info === undefined) {
+    throw new DevnetError(
+      'DEVNET_BAD_ARGUMENT',
+      `scenario ${JSON.stringify(name)} is unknown; expected one of ${Object.keys(SCENARIO_INFO).join(', ')}`,
+      { field: 'scenario', value: name },
     );
   }
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
@@ -345,7 +333,7 @@ export async function devnetScenario(name: string, opts: ScenarioOpts = {}): Pro
       if (!ok) violations.push(`${n}: p95 ${fmt(p95)} above ${fmt(bound)}`);
     },
   };
-  print(`scenario ${name}: ${def.describe}`);
+  print(`scenario ${name}: ${info.describe}`);
   await def.run(ctx);
   // Let in-flight deliveries settle before comparing with the vaults.
   await new Promise((r) => setTimeout(r, 1500));

@@ -89,8 +89,9 @@ export const DEVNET_WORLD: World = {
       // Ethereum: 12 s slots, finalized ≈ 2 epochs behind; here 1 s blocks, finalized 8 blocks back.
       blockTimeS: 1,
       slotsInAnEpoch: 4,
-      // Hyperlane signs Ethereum at 15 blocks; scaled to 2 of our 1 s blocks.
-      fastReorgPeriod: 2,
+      // Hyperlane signs Ethereum at 15 blocks (3 min); here one 1 s block — every chain's fast
+      // tier signs about one second behind its head, so deposit → provisional stays within 3 s.
+      fastReorgPeriod: 1,
       defaultPort: 8545,
       fast: { size: 3, threshold: 2 },
       final: { size: 3, threshold: 2 },
@@ -121,7 +122,7 @@ export const DEVNET_WORLD: World = {
       technicalStack: 'arbitrumnitro',
       chainId: 31_161,
       domain: 131_161,
-      // Arbitrum: 0.25 s blocks; Hyperlane signs it at 5 blocks, here 4.
+      // Arbitrum: 0.25 s blocks; Hyperlane signs it at 5 blocks, here 4 (one second).
       blockTimeS: 0.25,
       slotsInAnEpoch: 16,
       fastReorgPeriod: 4,
