@@ -271,6 +271,23 @@ const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
       );
       const ids = new Set(ds.map((d) => d.messageId));
       if (ids.size !== ds.length) ctx.violation('two deposits share a message id');
+      // Each message credited exactly its amount, once, by whichever relayer won the race.
+      const by = new Map<string, number>();
+      for (const d of ds) {
+        const m = (await (await fetch(`${ctx.w.hub.url}/v1/bridge/messages/${d.messageId}`)).json()) as {
+          relayer?: string;
+          credit?: { amount: string };
+        };
+        by.set(m.relayer ?? '?', (by.get(m.relayer ?? '?') ?? 0) + 1);
+        if (m.credit?.amount !== d.amount.toString()) {
+          ctx.violation(
+            `message ${d.messageId} credited ${m.credit?.amount ?? 'nothing'}, deposited ${d.amount}`,
+          );
+        }
+      }
+      ctx.say(
+        `  deliveries won per relayer: ${[...by.entries()].map(([r, n]) => `${r.slice(0, 12)}… ${n}`).join(', ')}`,
+      );
       ctx.latency(
         'deposit → final (chaos)',
         ds.flatMap((d) => (d.finalMs === undefined ? [] : [d.finalMs])),
