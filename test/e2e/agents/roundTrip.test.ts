@@ -19,7 +19,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type HubApi,
   HubOriginReader,
+  hubSignerOf,
+  isAgentError,
   LocalCheckpointStorage,
+  RestHubApi,
   relayMessage,
   startRelayerServer,
   Validator,
@@ -261,5 +264,30 @@ describe('round trip through our validators and relayer', () => {
     expect(delivered).toBe(true);
     expect(await balance()).toBe(before);
     expect(await status(sidRelease)).toBe(3);
+  });
+
+  it('a user relays its own deposit to the hub with relayMessage (no relayer running)', async () => {
+    const id = await deposit(w, 0, 3, 'USDC', 1_234_567n);
+    const chainA = w.chains[0]!;
+    const opts = {
+      hub: new RestHubApi(w.hub.url),
+      hubSigner: hubSignerOf(ANVIL_KEYS[3] as Hex),
+      evm: [{ chain: chainA.agentChain, client: chainA.owner.publicClient }],
+    };
+    // The fast validators sign one block behind the tip: until then the quorum is missing.
+    const r = await waitFor(async () => {
+      try {
+        return await relayMessage(opts, id);
+      } catch (e) {
+        if (isAgentError(e, 'AGENT_SIGNATURES_BELOW_THRESHOLD')) return undefined;
+        throw e;
+      }
+    }, 30_000);
+    expect(r).toMatchObject({ direction: 'toHub', outcome: 'delivered', origin: 31337 });
+    const m = await hubGet(w, `/v1/bridge/messages/${id}`);
+    expect(m.body.delivered).toBe(true);
+    expect(m.body.credit.amount).toBe('1234567');
+    expect((await relayMessage(opts, id)).outcome).toBe('already_delivered');
+    await expect(relayMessage(opts, `0x${'ee'.repeat(32)}`)).rejects.toThrow(/AGENT_MESSAGE_NOT_FOUND/);
   });
 });
