@@ -199,11 +199,16 @@ export function toE18(x: number): bigint {
   return BigInt(Math.round(x * 1e6)) * 10n ** 12n;
 }
 
-/** The feeds and values of one step: spot, per expiry forward, rate and an SVI smile, and USDC/USD = 1. */
+/**
+ * The feeds and values of one step: spot and forward every step; the slow feeds — rate, the SVI
+ * smile, USDC/USD = 1 — only when `slow` is true (the feeder sets it every tenth round: they barely
+ * move, and every observation costs a signature recovery in every node that replays the block).
+ */
 export function feedValues(
   underlyings: readonly OracleUnderlying[],
   prices: ReadonlyMap<string, number>,
   nowSec: number,
+  slow = true,
   ratePerYear = 0.05,
 ): { feed: string; value: number }[] {
   const out: { feed: string; value: number }[] = [];
@@ -216,8 +221,9 @@ export function feedValues(
       // SVI raw with total variance ≈ vol² · T at the money, a mild skew.
       const w = u.vol * u.vol * Math.max(t, 1 / 365);
       const p = `${u.symbol}/USD`;
+      out.push({ feed: `${p}:fwd:${exp}`, value: f });
+      if (!slow) continue;
       out.push(
-        { feed: `${p}:fwd:${exp}`, value: f },
         { feed: `${p}:rate:${exp}`, value: ratePerYear },
         { feed: `${p}:svi.a:${exp}`, value: w * 0.8 },
         { feed: `${p}:svi.b:${exp}`, value: w * 0.5 },
@@ -227,6 +233,6 @@ export function feedValues(
       );
     }
   }
-  out.push({ feed: 'USDC/USD', value: 1 });
+  if (slow) out.push({ feed: 'USDC/USD', value: 1 });
   return out;
 }

@@ -396,7 +396,7 @@ export async function devnetUp(opts: DevnetUpOpts = {}): Promise<DevnetHandle> {
           privateKey: devnetKey(KEY_INDEX.fastValidator(ci, j)),
           dir: join(home, 'agents', 'validators', `${c.name}-fast-${j}`),
           reorgPeriod: c.fastReorgPeriod,
-          pollMs: 200,
+          pollMs: 150,
         });
       }
       for (let j = 0; j < c.final.size; j++) {
@@ -407,7 +407,7 @@ export async function devnetUp(opts: DevnetUpOpts = {}): Promise<DevnetHandle> {
           privateKey: devnetKey(KEY_INDEX.finalValidator(ci, j)),
           dir: join(home, 'agents', 'validators', `${c.name}-final-${j}`),
           reorgPeriod: 'finalized',
-          pollMs: 400,
+          pollMs: 500,
         });
       }
     });
@@ -432,7 +432,7 @@ export async function devnetUp(opts: DevnetUpOpts = {}): Promise<DevnetHandle> {
       relayer: {
         privateKey: devnetKey(KEY_INDEX.relayer),
         dataDir: join(home, 'agents', 'relayer'),
-        pollMs: 150,
+        pollMs: 200,
       },
       ...(chaos === undefined ? {} : { chaos }),
       statusPort: agentsPort,

@@ -251,6 +251,8 @@ function startRelayer(
     logger: logger.child({ relayer: name }),
     metrics,
     pollMs,
+    // Validators write a checkpoint within one poll of theirs: look again as often as we poll.
+    awaitSignaturesMs: pollMs,
   });
   relayer.start();
   return relayer;

@@ -1,6 +1,7 @@
 /**
  * The devnet's oracle feeder process: every `intervalMs` it steps a seeded price path, has each
- * oracle signer sign its own observation of every feed (`devnet/oracle.ts`) and submits them to the
+ * oracle signer sign its own observation of every feed (spot and forwards every round; rates, SVI
+ * and USDC/USD every tenth) (`devnet/oracle.ts`) and submits them to the
  * hub in one `MsgOracleUpdate` (the hub takes the lower median of ≥ k per feed). At start it sets the
  * committee with `MsgUpdateOracleConfig` from the genesis authority (the committee is not in genesis
  * yet). Every round is also published: appended to `<home>/oracle/observations.jsonl` (rotated at
@@ -116,7 +117,7 @@ async function configureCommittee(): Promise<void> {
 async function tick(): Promise<void> {
   const nowMs = Date.now();
   const prices = round === 0 ? pricePath.current() : pricePath.step(cfg.intervalMs);
-  const feeds = feedValues(cfg.underlyings, prices, Math.floor(nowMs / 1000));
+  const feeds = feedValues(cfg.underlyings, prices, Math.floor(nowMs / 1000), round % 10 === 0);
   const observations: Observation[] = [];
   // Each signer observes with its own small error (a few basis points): the hub takes the median.
   for (let k = 0; k < cfg.signerKeys.length; k++) {

@@ -101,7 +101,7 @@ describe('price path', () => {
     expect(() => p.shock('DOGE', 2)).toThrow(/unknown underlying DOGE/);
     expect(() => p.shock('ETH', 0)).toThrow(/must be > 0/);
   });
-  it('publishes spot, forward, rate and SVI per expiry, and USDC/USD', () => {
+  it('publishes spot and forward every round; rate, SVI and USDC/USD on slow rounds', () => {
     const feeds = feedValues(
       unders,
       new Map([
@@ -123,6 +123,16 @@ describe('price path', () => {
       'BTC/USD',
       'USDC/USD',
     ]);
+    const fast = feedValues(
+      unders,
+      new Map([
+        ['ETH', 3000],
+        ['BTC', 60_000],
+      ]),
+      1_900_000_000 - 365 * 86_400,
+      false,
+    );
+    expect(fast.map((f) => f.feed)).toEqual(['ETH/USD', 'ETH/USD:fwd:1900000000', 'BTC/USD']);
     // One year at 5 %: F = S·e^{0.05}.
     expect(feeds[1]!.value).toBeCloseTo(3000 * Math.E ** 0.05, 6);
   });
