@@ -138,7 +138,7 @@ export const DEVNET_WORLD: World = {
     { symbol: 'WETH', name: 'Wrapped Ether (devnet)', decimals: 18 },
     { symbol: 'WBTC', name: 'Wrapped Bitcoin (devnet)', decimals: 8 },
   ],
-  hub: { defaultPort: 26657, blockTimeMs: 500, validators: 3, threshold: 2 },
+  hub: { defaultPort: 26657, blockTimeMs: 250, validators: 3, threshold: 2 },
   // chain/oracle/README.md's devnet figures: 5 signers, k = 3, super-majority 4, window 10 s,
   // max jump 10 %, stale for withdrawals 60 s, for liquidations 300 s, grace 120 s.
   oracle: {
