@@ -323,10 +323,11 @@ export async function devnetAccount(opts: AccountOpts): Promise<AccountView> {
             { balances: [] },
           )
         ).balances;
+  // Positions are keyed by the EVM owner on each chain.
   const positions =
-    hubAddress === undefined
+    evmAddress === undefined
       ? undefined
-      : await getJsonOr<unknown>(`${w.hub.url}/v1/bridge/positions/${hubAddress}`, undefined);
+      : await getJsonOr<unknown>(`${w.hub.url}/v1/bridge/positions/${evmAddress}`, undefined);
   const wallets: Record<string, Record<string, string>> = {};
   // Keys in world order (the reads below finish in any order).
   for (const c of w.chains) wallets[c.name] = {};

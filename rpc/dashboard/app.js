@@ -293,11 +293,15 @@ async function renderSelected() {
     ),
     'none',
   );
+  // Positions are keyed by the EVM owner on each chain: ask for every address linked to the account.
   try {
-    const p = await getJson(`/v1/bridge/positions/${encodeURIComponent(addr)}`);
+    const lists = await Promise.all(
+      a.evm_addresses.map((evm) => getJson(`/v1/bridge/positions/${encodeURIComponent(evm)}`)),
+    );
+    const positions = lists.flatMap((l) => l.positions);
     fill(
       'positions',
-      p.positions.map((x) => {
+      positions.map((x) => {
         const l = x.latest_final ?? x.latest;
         return row([
           chainName(x.domain),
