@@ -5,7 +5,7 @@
  *   status    print a running node's status
  *   verify    recompute the state root from the stored state and compare it with the committed one
  *   tx link-evm   link an EVM address to a hub account
- *   devnet up     start one hub node on a fresh devnet genesis (the multi-chain devnet arrives with its issue)
+ *   devnet …      the local three-chain world (devnet/index.ts)
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -37,7 +37,7 @@ Commands:
   status               print the status of a running node
   verify               recompute the state root from stored state and compare with the committed root
   tx link-evm          link an EVM address to your hub account
-  devnet up            start a hub node on a fresh devnet home (Ctrl-C stops it)
+  devnet <command>     the local three-chain world: up, down, deposit, account, relay, scenario
   validator            sign Hyperlane checkpoints of an origin (an EVM chain or the hub)
   relayer              carry Hyperlane messages EVM → hub and hub → EVM
   relay <message id>   relay one message yourself, in either direction
