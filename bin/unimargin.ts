@@ -37,7 +37,12 @@ Commands:
   status               print the status of a running node
   verify               recompute the state root from stored state and compare with the committed root
   tx link-evm          link an EVM address to your hub account
-  devnet <command>     the local three-chain world: up, down, deposit, account, relay, scenario
+  devnet up            start the local three-chain world (3 anvils, hub, validators, relayer, oracle)
+  devnet down          stop it
+  devnet deposit       deposit collateral on a devnet chain
+  devnet account       show an account's ledger, positions and margin
+  devnet relay         relay pending messages once
+  devnet scenario      run a named scenario against the running devnet
   validator            sign Hyperlane checkpoints of an origin (an EVM chain or the hub)
   relayer              carry Hyperlane messages EVM → hub and hub → EVM
   relay <message id>   relay one message yourself, in either direction

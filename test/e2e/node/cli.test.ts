@@ -19,7 +19,17 @@ describe('unimargin CLI', () => {
 
   it('--help names every command and every option of start', { timeout: 180_000 }, () => {
     const main = run('--help');
-    for (const c of ['init', 'start', 'status', 'verify', 'tx link-evm', 'devnet up'])
+    for (const c of [
+      'init',
+      'start',
+      'status',
+      'verify',
+      'tx link-evm',
+      'devnet up',
+      'devnet down',
+      'devnet deposit',
+      'devnet scenario',
+    ])
       expect(main.stdout).toContain(c);
     const start = run('start', '--help');
     for (const o of ['--home', '--rpc-port', '--block-time-ms', '--follow', '--sig-threads'])
