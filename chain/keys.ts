@@ -23,6 +23,10 @@ export const PREFIX = {
   ledger: 0x09,
   /** oracle: 0x00 → OracleConfig; 0x01 ‖ utf8(feed) → OraclePrice (chain/oracle) */
   oracle: 0x0a,
+  /** governance: 0x00 → GovernanceConfig; 0x01 ‖ id → pending SecurityChange; 0x02 → next id; 0x03 ‖ id → closed SecurityChange (chain/governance) */
+  governance: 0x0b,
+  /** unified margin: a sub-table byte, then its key (chain/margin/keys.ts) */
+  margin: 0x0c,
 } as const;
 
 /** Names under PREFIX.meta. */

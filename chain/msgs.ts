@@ -121,6 +121,26 @@ register({
   apply: applyUpdateOracleConfig,
 });
 
+import {
+  applyCancelSecurityChange,
+  applyProposeSecurityChange,
+  GOVERNANCE_TYPE_URL,
+} from './governance/apply.ts';
+import { MsgCancelSecurityChangeCodec, MsgProposeSecurityChangeCodec } from './governance/codec.ts';
+
+register({
+  typeUrl: GOVERNANCE_TYPE_URL.MsgProposeSecurityChange,
+  codec: MsgProposeSecurityChangeCodec,
+  signer: (m) => m.authority,
+  apply: applyProposeSecurityChange,
+});
+register({
+  typeUrl: GOVERNANCE_TYPE_URL.MsgCancelSecurityChange,
+  codec: MsgCancelSecurityChangeCodec,
+  signer: (m) => m.authority,
+  apply: applyCancelSecurityChange,
+});
+
 /** The handler of a type URL, or undefined when the hub does not know it. */
 export function handlerFor(typeUrl: string): MsgHandler<object> | undefined {
   return handlers.get(typeUrl);

@@ -11,6 +11,7 @@ import type { StateView } from '../../state/types.ts';
 import type { Event } from '../codec/messages.ts';
 import { bytesEqual, toChecksumAddress, toHex } from '../crypto.ts';
 import { ChainError } from '../errors.ts';
+import { oracleSecurityFieldChanged } from '../governance/oracleGuard.ts';
 import type { MsgContext, MsgResult } from '../msgs.ts';
 import { aggregate, type ValidObservation } from './aggregate.ts';
 import {
@@ -179,6 +180,16 @@ export function applyUpdateOracleConfig(
   if (msg.config === undefined) throw new ChainError('ORACLE_CONFIG_INVALID', 'config missing');
   validateOracleConfig(msg.config);
   const previous = readOracleConfig(state);
+  // Committee, k, super-majority and max jump change only through the governance timelock
+  // (chain/governance/README.md); the first committee and the liveness fields stay immediate.
+  const locked = oracleSecurityFieldChanged(previous, msg.config);
+  if (locked !== undefined) {
+    throw new ChainError(
+      'GOV_TIMELOCK_REQUIRED',
+      `oracle.${locked} differs from the committed config; propose it with MsgProposeSecurityChange (it takes effect after the timelock)`,
+      { field: locked },
+    );
+  }
   writeOracleConfig(state, msg.config);
   const changed =
     previous === undefined ||

@@ -48,6 +48,16 @@ const PINNED: Record<string, Record<string, number>> = {
     ORACLE_UNKNOWN_SIGNER: 7,
     ORACLE_DUPLICATE_SIGNER: 8,
   },
+  governance: {
+    GOV_UNAUTHORIZED: 2,
+    GOV_PROPOSAL_INVALID: 3,
+    GOV_CONFIG_INVALID: 4,
+    GOV_CHANGE_UNKNOWN: 5,
+    GOV_CHANGE_ACTIVATED: 6,
+    GOV_CHANGE_CANCELLED: 7,
+    GOV_TIMELOCK_REQUIRED: 8,
+    GOV_TOO_MANY_PENDING: 9,
+  },
 };
 
 describe('error table', () => {
