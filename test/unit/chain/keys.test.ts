@@ -19,6 +19,7 @@ describe('state key prefixes', () => {
       ['ledger', 0x09],
       ['oracle', 0x0a],
       ['governance', 0x0b],
+      ['margin', 0x0c],
     ]);
   });
   it('are distinct bytes', () => {
