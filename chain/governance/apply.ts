@@ -79,7 +79,8 @@ function wrapInvalid(prefix: string, check: () => void): void {
     check();
   } catch (e) {
     if (!isChainError(e)) throw e;
-    const inner = typeof e.meta.field === 'string' ? e.meta.field : '';
+    // bridge names fields `bridge.origins[0]…`, oracle `minObservations`: one form, under the proposal's field.
+    const inner = typeof e.meta.field === 'string' ? e.meta.field.replace(/^(bridge|oracle)\./, '') : '';
     throw new ChainError('GOV_CONFIG_INVALID', `${prefix}: ${e.detail}`, {
       field: `${prefix}${inner.length > 0 ? `.${inner}` : ''}`,
       cause: e.code,
