@@ -50,6 +50,8 @@ export const FRACTION_TOLERANCE_E18 = 10n ** 9n;
 // Iteration caps of the two searches (fixed, so the work per plan is bounded and deterministic).
 const SEARCH_ITERATIONS = 40;
 const GOLDEN_ITERATIONS = 24;
+// Fractions 1/4 … 1/128 tried when closing half of a unit already raises MM.
+const PROBES = 6;
 // (√5 − 1)/2 in E18, the golden-section ratio.
 const GOLDEN_E18 = 618_033_988_749_894_848n;
 
@@ -131,6 +133,7 @@ export function isRestored(summary: Pick<MarginSummary, 'equity' | 'im' | 'mm'>,
 interface Leg {
   readonly id: string;
   readonly kind: 'option' | 'perp';
+  readonly instrument: string;
   /** Index into `portfolio.options` or `portfolio.perps`. */
   readonly index: number;
   readonly negative: boolean;
@@ -236,14 +239,15 @@ function createContext(input: LiquidationInput): Ctx {
   );
   const p = input.portfolio;
   const before = marginAccount(p, input.arrays);
-  const found: { id: string; kind: 'option' | 'perp'; index: number; size: bigint }[] = [];
+  const found: { id: string; kind: 'option' | 'perp'; instrument: string; index: number; size: bigint }[] =
+    [];
   p.options.forEach((o, index) => {
     if (input.closable.has(o.id) && o.stage === 'final' && o.sizeE18 !== 0n)
-      found.push({ id: o.id, kind: 'option', index, size: o.sizeE18 });
+      found.push({ id: o.id, kind: 'option', instrument: o.instrument, index, size: o.sizeE18 });
   });
   p.perps.forEach((o, index) => {
     if (input.closable.has(o.id) && o.stage === 'final' && o.sizeE18 !== 0n)
-      found.push({ id: o.id, kind: 'perp', index, size: o.sizeE18 });
+      found.push({ id: o.id, kind: 'perp', instrument: o.instrument, index, size: o.sizeE18 });
   });
   // Ids are unique across the portfolio (the kernel checked); id order fixes every later loop.
   found.sort((a, b) => cmp(a.id, b.id));
@@ -268,6 +272,7 @@ function createContext(input: LiquidationInput): Ctx {
     return {
       id: f.id,
       kind: f.kind,
+      instrument: f.instrument,
       index: f.index,
       negative: f.size < 0n,
       abs: f.size < 0n ? -f.size : f.size,
@@ -442,14 +447,17 @@ function smallestAccepted(
 }
 
 /**
- * The fraction in (0, 1] with the highest slack among valid trials (ties: the smaller fraction),
- * by golden-section search ({@link GOLDEN_ITERATIONS} steps); slack is concave in the fraction
- * when MM is a maximum of scenario losses linear in it. Null when no evaluated trial is valid.
+ * The fraction in (0, hi] with the highest slack among valid trials (ties: the smaller fraction),
+ * by golden-section search ({@link GOLDEN_ITERATIONS} steps). Slack is concave in the fraction
+ * when MM is a maximum of scenario losses linear in it, and the fractions that do not raise MM
+ * form an interval from 0 (MM is convex), so ranking an invalid trial below every valid one keeps
+ * the search unimodal. Null when no evaluated trial is valid.
  */
 function bestFraction(
   at: (f: bigint) => Trial,
   valid: (t: Trial) => boolean,
   known: readonly { f: bigint; t: Trial }[],
+  hi: bigint,
 ): { f: bigint; t: Trial } | null {
   let best: { f: bigint; t: Trial } | null = null;
   const consider = (f: bigint, t: Trial): void => {
@@ -465,7 +473,7 @@ function bestFraction(
   // Higher is better; an invalid trial ranks below every valid one.
   const better = (x: Trial, y: Trial): boolean => (valid(x) ? !valid(y) || x.slack >= y.slack : !valid(y));
   let a = 0n;
-  let b = ONE;
+  let b = hi;
   let x1 = b - ((b - a) * GOLDEN_E18) / ONE;
   let x2 = a + ((b - a) * GOLDEN_E18) / ONE;
   let t1 = probe(x1);
@@ -509,44 +517,71 @@ interface Unit {
   /** Tie-break key: the (smallest) position id. */
   readonly key: string;
   readonly group: boolean;
-  readonly legs: readonly number[];
-  /** Predicted MM reduction: Σ contributions, USD. */
+  /** Legs and the |size| each closes at fraction 1 of the unit. */
+  readonly legs: readonly { readonly i: number; readonly amount: bigint }[];
+  /** Predicted MM reduction from contributions, USD. */
   readonly reduction: number;
   /** MM reduction per USD of liquidity cost (+∞ when the cost is 0). */
   readonly score: number;
 }
 
+/**
+ * Greedy candidates at `cur`, best first: score desc, then key, singles before groups.
+ *
+ * Singles are netted per instrument: legs of one instrument on several domains offset exactly in
+ * the kernel (sizes aggregate per instrument), so a leg alone can only reduce the instrument's net
+ * exposure in its own direction — a long 50 against a short 40 may close up to 10, a long 50
+ * against a short 50 nothing. Its predicted reduction is the instrument's summed contribution
+ * times amount/|net|. Groups are the closable legs of one underlying with non-zero contributions
+ * of both signs, closed in proportion of what remains; predicted reduction Σ contributions.
+ */
 function units(ctx: Ctx, cur: Trial, report: MarginReport): Unit[] {
   const contribution = new Map<string, { underlying: string; value: number }>();
   for (const c of report.contributions)
     contribution.set(c.id, { underlying: c.underlying, value: c.contribution });
-  const live: { i: number; underlying: string; value: number }[] = [];
+  // Net signed size and summed contribution per instrument over every position of the state.
+  const net = new Map<string, bigint>();
+  const instrContribution = new Map<string, number>();
+  const positions = [...cur.portfolio.options, ...cur.portfolio.perps].sort((a, b) => cmp(a.id, b.id));
+  for (const q of positions) {
+    net.set(q.instrument, (net.get(q.instrument) ?? 0n) + q.sizeE18);
+    const c = contribution.get(q.id);
+    if (c !== undefined)
+      instrContribution.set(q.instrument, (instrContribution.get(q.instrument) ?? 0) + c.value);
+  }
+  const live: { i: number; underlying: string; value: number; rest: bigint }[] = [];
   ctx.legs.forEach((l, i) => {
     const c = contribution.get(l.id);
-    if (c !== undefined && cur.closed[i]! < l.abs && c.value !== 0)
-      live.push({ i, underlying: c.underlying, value: c.value });
+    const rest = l.abs - cur.closed[i]!;
+    if (c !== undefined && rest > 0n && c.value !== 0)
+      live.push({ i, underlying: c.underlying, value: c.value, rest });
   });
-  const costOf = (legIdx: readonly number[]): number => {
-    // Σ remaining notional·cost in µUSD·E18, converted once to USD.
+  const make = (
+    key: string,
+    group: boolean,
+    legs: { i: number; amount: bigint }[],
+    reduction: number,
+  ): Unit => {
+    // Σ notional·cost of the amounts in µUSD·E18, converted once to USD.
     let x = 0n;
-    for (const i of legIdx) {
+    for (const { i, amount } of legs) {
       const l = ctx.legs[i]!;
-      x += ceilDiv(l.notionalMicro * (l.abs - cur.closed[i]!), l.abs) * l.costE18;
+      x += ceilDiv(l.notionalMicro * amount, l.abs) * l.costE18;
     }
-    return Number(x) / 1e24;
-  };
-  const make = (key: string, group: boolean, legIdx: number[], reduction: number): Unit => {
-    const cost = costOf(legIdx);
-    return {
-      key,
-      group,
-      legs: legIdx,
-      reduction,
-      score: cost > 0 ? reduction / cost : Number.POSITIVE_INFINITY,
-    };
+    const cost = Number(x) / 1e24;
+    return { key, group, legs, reduction, score: cost > 0 ? reduction / cost : Number.POSITIVE_INFINITY };
   };
   const out: Unit[] = [];
-  for (const x of live) if (x.value > 0) out.push(make(ctx.legs[x.i]!.id, false, [x.i], x.value));
+  for (const x of live) {
+    const l = ctx.legs[x.i]!;
+    const n = net.get(l.instrument) ?? 0n;
+    const exposure = l.negative ? -n : n;
+    if (exposure <= 0n) continue;
+    const amount = x.rest < exposure ? x.rest : exposure;
+    // amount/|net| ≤ 1, as a binary64 ratio of two exact integers.
+    const reduction = ((instrContribution.get(l.instrument) ?? 0) * Number(amount)) / Number(exposure);
+    if (reduction > 0) out.push(make(l.id, false, [{ i: x.i, amount }], reduction));
+  }
   const underlyings = [...new Set(live.map((x) => x.underlying))].sort(cmp);
   for (const u of underlyings) {
     const members = live.filter((x) => x.underlying === u);
@@ -558,7 +593,7 @@ function units(ctx: Ctx, cur: Trial, report: MarginReport): Unit[] {
         make(
           ctx.legs[members[0]!.i]!.id,
           true,
-          members.map((m) => m.i),
+          members.map((m) => ({ i: m.i, amount: m.rest })),
           reduction,
         ),
       );
@@ -574,10 +609,7 @@ function units(ctx: Ctx, cur: Trial, report: MarginReport): Unit[] {
 function tryUnit(ctx: Ctx, cur: Trial, unit: Unit): Trial | null {
   const at = (f: bigint): Trial => {
     const closed = [...cur.closed];
-    for (const i of unit.legs) {
-      const rest = ctx.legs[i]!.abs - cur.closed[i]!;
-      closed[i] = cur.closed[i]! + ceilDiv(rest * f, ONE);
-    }
+    for (const { i, amount } of unit.legs) closed[i] = cur.closed[i]! + ceilDiv(amount * f, ONE);
     return evaluate(ctx, closed);
   };
   const valid = (t: Trial): boolean => t.summary.mm <= cur.summary.mm;
@@ -588,14 +620,35 @@ function tryUnit(ctx: Ctx, cur: Trial, unit: Unit): Trial | null {
   if (accept(whole)) return smallestAccepted(at, accept, 0n, cur.slack, ONE, whole);
   const halfT = at(half);
   if (accept(halfT)) return smallestAccepted(at, accept, 0n, cur.slack, half, halfT);
-  if (!valid(whole) && !valid(halfT)) return null;
-  // Closing the second half still helps: close it all.
-  if (valid(whole) && (!valid(halfT) || whole.slack > halfT.slack)) return helps(whole) ? whole : null;
-  // Closing more than half helps no more: the amount after which closing stops helping lies inside.
-  const best = bestFraction(at, valid, [
-    { f: ONE, t: whole },
-    { f: half, t: halfT },
-  ]);
+  let best: { f: bigint; t: Trial } | null;
+  if (!valid(whole) && !valid(halfT)) {
+    // Half already raises MM (an over-hedge: closing the long leg of 50 against a short 40 helps
+    // only up to 10). Probe 1/4 … 1/128; the best amount lies below twice the first valid probe.
+    let f = half;
+    let found: Trial | null = null;
+    for (let k = 0; k < PROBES && found === null; k++) {
+      f /= 2n;
+      const t = at(f);
+      if (accept(t)) return smallestAccepted(at, accept, 0n, cur.slack, f, t);
+      if (valid(t)) found = t;
+    }
+    if (found === null) return null;
+    best = bestFraction(at, valid, [{ f, t: found }], 2n * f);
+  } else if (valid(whole) && (!valid(halfT) || whole.slack > halfT.slack)) {
+    // Closing the second half still helps: close it all.
+    return helps(whole) ? whole : null;
+  } else {
+    // Closing more than half helps no more: the amount after which closing stops helping lies inside.
+    best = bestFraction(
+      at,
+      valid,
+      [
+        { f: ONE, t: whole },
+        { f: half, t: halfT },
+      ],
+      ONE,
+    );
+  }
   if (best === null) return null;
   if (accept(best.t)) return smallestAccepted(at, accept, 0n, cur.slack, best.f, best.t);
   return helps(best.t) ? best.t : null;
