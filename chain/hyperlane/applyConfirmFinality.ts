@@ -174,7 +174,7 @@ export function applyConfirmFinality(state: StateView, msg: MsgConfirmFinality, 
     } else if (rec.stage === STAGE.FINAL) {
       alreadyFinal++;
     } else {
-      finalizeInbound(state, { height: ctx.height, origin, events }, rec);
+      finalizeInbound(state, { height: ctx.height, timeMs: ctx.timeMs, origin, events }, rec);
       setInbound(state, rec);
       os.finalized += 1n;
       finalized++;

@@ -251,7 +251,7 @@ export function applyProcessMessage(state: StateView, msg: MsgProcessMessage, ct
     settlementId: new Uint8Array(0),
   };
   const events: Event[] = [];
-  applyInboundBody(state, { height: ctx.height, origin: v.origin, events }, rec);
+  applyInboundBody(state, { height: ctx.height, timeMs: ctx.timeMs, origin: v.origin, events }, rec);
   setInbound(state, rec);
   const os = getOriginState(state, pm.origin);
   os.delivered += 1n;

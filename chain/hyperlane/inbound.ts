@@ -30,8 +30,19 @@ import {
   moveStage,
   STAGE,
 } from '../ledger/index.ts';
-import type { InboundMessage, PositionRecord, PositionReport } from './codec.ts';
+import { listingOf, readMarginConfig } from '../margin/config.ts';
+import {
+  applyFinalAck,
+  applyFinalRealisedPnl,
+  queuePending,
+  recordDepositCredit,
+  recordDepositFinal,
+  unqueuePending,
+} from '../margin/flows.ts';
+import { deleteClose, getClose, getOpenInterest, setOpenInterest } from '../margin/records.ts';
+import type { InboundMessage, PositionRecord, PositionReport, Settlement } from './codec.ts';
 import type { OriginRuntime } from './config.ts';
+import { readBridge } from './config.ts';
 import { RESULT, SETTLEMENT_STATUS } from './constants.ts';
 import { markHeld, resolveDepositor } from './holds.ts';
 import { heldPendingKey } from './keys.ts';
@@ -41,6 +52,8 @@ import { getPosition, getSettlement, setPosition, setSettlement } from './record
 /** What a body application needs besides state. */
 export interface InboundContext {
   height: bigint;
+  /** Block time, unix ms. */
+  timeMs: bigint;
   origin: OriginRuntime;
   events: Event[];
 }
@@ -123,6 +136,9 @@ function applyDeposit(state: StateView, ctx: InboundContext, rec: InboundMessage
   const account = resolveDepositor(state, depositor, ctx.events);
   const holder = account !== undefined ? accountHolder(account) : evmHolder(depositor);
   addBalance(state, holder, ctx.origin.domain, token.token, rec.stage, p.amount);
+  recordDepositCredit(state, ctx.origin.domain, token.token, rec.stage, p.amount);
+  if (rec.stage === STAGE.PROVISIONAL)
+    queuePending(state, rec.deliveredTimeMs + ctx.origin.timeoutMs, rec.messageId, ctx.origin.domain);
   if (account === undefined) {
     markHeld(state, depositor);
     if (rec.stage === STAGE.PROVISIONAL)
@@ -171,6 +187,7 @@ function applyPosition(state: StateView, ctx: InboundContext, rec: InboundMessag
     reports: 0n,
   };
   const report = reportOf(p, rec, rec.stage, ctx.height);
+  const prevLatest = pos.latest;
   // Every report's realised P&L is money that moved on the origin (gains were paid into the vault
   // in the reporting tx), so it counts even when the report's position state is stale.
   if (rec.stage === STAGE.FINAL)
@@ -183,6 +200,9 @@ function applyPosition(state: StateView, ctx: InboundContext, rec: InboundMessag
   }
   pos.reports += 1n;
   setPosition(state, pos);
+  if (newer) updateOpenInterest(state, ctx.origin.domain, instrumentId, prevLatest, report);
+  if (rec.stage === STAGE.FINAL) realise(state, ctx, owner, instrumentId, p.realisedPnl, rec.messageId);
+  else queuePending(state, rec.deliveredTimeMs + ctx.origin.timeoutMs, rec.messageId, ctx.origin.domain);
   rec.result = newer ? RESULT.POSITION_RECORDED : RESULT.POSITION_STALE;
   if (!newer)
     rec.resultDetail = `sequence ${p.sequence} is not above the latest applied ${pos.latest!.sequence}`;
@@ -223,6 +243,8 @@ function applyAck(state: StateView, ctx: InboundContext, rec: InboundMessage, p:
     s.status = p.status === 'CANCELLED' ? SETTLEMENT_STATUS.CANCELLED : SETTLEMENT_STATUS.ACKNOWLEDGED;
     setSettlement(state, s);
     rec.result = RESULT.ACK_RECORDED;
+    if (rec.stage === STAGE.FINAL) ackFinal(state, ctx, s);
+    else queuePending(state, rec.deliveredTimeMs + ctx.origin.timeoutMs, rec.messageId, ctx.origin.domain);
   }
   ctx.events.push({
     type: 'hyperlane.ack',
@@ -242,6 +264,23 @@ function applyAck(state: StateView, ctx: InboundContext, rec: InboundMessage, p:
  * place (stage, finalized height); the caller writes it.
  */
 export function finalizeInbound(state: StateView, ctx: InboundContext, rec: InboundMessage): void {
+  if (rec.stage === STAGE.EXPIRED) {
+    // Reverted at its timeout; the same id attested final now: apply it afresh, as final.
+    rec.stage = STAGE.FINAL;
+    rec.finalizedHeight = ctx.height;
+    rec.holder = new Uint8Array(0);
+    rec.token = new Uint8Array(0);
+    rec.amount = '';
+    applyInboundBody(state, ctx, rec);
+    ctx.events.push({
+      type: 'hyperlane.finalized',
+      attributes: [
+        { key: 'message_id', value: bytesToHex(rec.messageId) },
+        { key: 'after_expiry', value: 'true' },
+      ],
+    });
+    return;
+  }
   rec.stage = STAGE.FINAL;
   rec.finalizedHeight = ctx.height;
   if (rec.kind === PAYLOAD_KIND.DEPOSIT && rec.amount !== '') {
@@ -255,6 +294,8 @@ export function finalizeInbound(state: StateView, ctx: InboundContext, rec: Inbo
     }
     const amount = BigInt(rec.amount);
     moveStage(state, holder, rec.origin, rec.token, STAGE.PROVISIONAL, STAGE.FINAL, amount);
+    recordDepositFinal(state, rec.origin, rec.token, amount);
+    unqueuePending(state, rec.deliveredTimeMs + ctx.origin.timeoutMs, rec.messageId);
     ctx.events.push({
       type: 'hyperlane.finalized',
       attributes: [
@@ -287,16 +328,80 @@ export function finalizeInbound(state: StateView, ctx: InboundContext, rec: Inbo
         pos.latestFinal = reportOf(p, rec, STAGE.FINAL, rec.deliveredHeight);
       }
       setPosition(state, pos);
+      realise(state, ctx, owner, instrumentId, p.realisedPnl, rec.messageId);
     }
+    unqueuePending(state, rec.deliveredTimeMs + ctx.origin.timeoutMs, rec.messageId);
   } else if (rec.kind === PAYLOAD_KIND.ACK && rec.result === RESULT.ACK_RECORDED) {
     const s = getSettlement(state, rec.settlementId);
     if (s !== undefined && bytesEqual(s.ackMessageId, rec.messageId)) {
       s.ackStage = STAGE.FINAL;
       setSettlement(state, s);
+      ackFinal(state, ctx, s);
     }
+    unqueuePending(state, rec.deliveredTimeMs + ctx.origin.timeoutMs, rec.messageId);
   }
   ctx.events.push({
     type: 'hyperlane.finalized',
     attributes: [{ key: 'message_id', value: bytesToHex(rec.messageId) }],
   });
+}
+
+/** Open interest Σ|size| per (domain, instrument), moved by the change of the latest report. */
+function updateOpenInterest(
+  state: StateView,
+  domain: number,
+  instrumentId: Uint8Array,
+  prev: PositionReport | undefined,
+  next: PositionReport,
+): void {
+  const before = prev === undefined ? 0n : BigInt(prev.size);
+  const after = BigInt(next.size);
+  if (before === after) return;
+  const oi = getOpenInterest(state, domain, instrumentId) + after - before;
+  setOpenInterest(state, domain, instrumentId, oi < 0n ? 0n : oi);
+}
+
+/**
+ * Final realised P&L of a report: credited or debited to the owner's account (or its EVM hold),
+ * a loss paid from the vault to the listed market by a RELEASE (chain/margin/flows.ts). Without a
+ * margin config (a bridge-only chain) realised P&L is only recorded on the position.
+ */
+function realise(
+  state: StateView,
+  ctx: InboundContext,
+  owner: Uint8Array,
+  instrumentId: Uint8Array,
+  pnl: bigint,
+  cause: Uint8Array,
+): void {
+  if (pnl === 0n) return;
+  const config = readMarginConfig(state);
+  const bridge = readBridge(state);
+  if (config === undefined || bridge === undefined) return;
+  const listing = listingOf(config, ctx.origin.domain, bytesToHex(instrumentId));
+  if (listing === undefined) return;
+  const account = resolveDepositor(state, owner, ctx.events);
+  const holder = account !== undefined ? accountHolder(account) : evmHolder(owner);
+  if (account === undefined) markHeld(state, owner);
+  ctx.events.push(
+    ...applyFinalRealisedPnl(
+      state,
+      { height: ctx.height, timeMs: ctx.timeMs, bridge },
+      holder,
+      ctx.origin.domain,
+      hexToBytes(listing.settlementToken, 'settlementToken', 20),
+      hexToBytes(listing.market, 'market', 20),
+      pnl,
+      cause,
+    ),
+  );
+}
+
+/** A settlement's ACK is final: money effects (releases) and the end of a close in flight. */
+function ackFinal(state: StateView, ctx: InboundContext, s: Settlement): void {
+  const bridge = readBridge(state);
+  if (bridge === undefined) return;
+  ctx.events.push(...applyFinalAck(state, { height: ctx.height, timeMs: ctx.timeMs, bridge }, s));
+  const close = getClose(state, s.settlementId);
+  if (close !== undefined) deleteClose(state, close);
 }

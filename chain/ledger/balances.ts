@@ -30,6 +30,8 @@ export const HOLDER = {
   ACCOUNT: 1,
   /** An EVM address with no linked account yet (20 bytes): funds held until the link appears. */
   EVM_HOLD: 2,
+  /** The insurance fund (address: 20 zero bytes), one balance per (domain, token) (issue 5). */
+  INSURANCE: 3,
 } as const;
 
 /** Bytes of a holder: tag (1) ‖ address (20). */
@@ -52,7 +54,7 @@ export class LedgerError extends Error {
 
 /** A holder as 21 bytes: `tag ‖ address20`. Throws LEDGER_BAD_HOLDER on a bad tag or length. */
 export function holderBytes(tag: number, address20: Uint8Array): Uint8Array {
-  if ((tag !== HOLDER.ACCOUNT && tag !== HOLDER.EVM_HOLD) || address20.length !== 20) {
+  if ((tag !== HOLDER.ACCOUNT && tag !== HOLDER.EVM_HOLD && tag !== HOLDER.INSURANCE) || address20.length !== 20) {
     throw new LedgerError('LEDGER_BAD_HOLDER', `holder tag ${tag} with ${address20.length} address bytes`);
   }
   return concatBytes(Uint8Array.of(tag), address20);
@@ -62,6 +64,8 @@ export function holderBytes(tag: number, address20: Uint8Array): Uint8Array {
 export const accountHolder = (address20: Uint8Array) => holderBytes(HOLDER.ACCOUNT, address20);
 /** The hold of an unlinked EVM address. */
 export const evmHolder = (evm20: Uint8Array) => holderBytes(HOLDER.EVM_HOLD, evm20);
+/** The insurance fund's holder bytes. */
+export const insuranceHolder = () => holderBytes(HOLDER.INSURANCE, new Uint8Array(20));
 
 function u32(n: number): Uint8Array {
   const out = new Uint8Array(4);
