@@ -11,6 +11,7 @@ import { sha256, toHex } from '../crypto.ts';
 import { ChainError, isChainError } from '../errors.ts';
 import { BridgeConfigCodec } from '../hyperlane/codec.ts';
 import { validateBridgeConfig } from '../hyperlane/config.ts';
+import { u64be } from '../keys.ts';
 import type { MsgContext, MsgResult } from '../msgs.ts';
 import { validateOracleConfig } from '../oracle/apply.ts';
 import { OracleConfigCodec } from '../oracle/codec.ts';
@@ -31,10 +32,13 @@ import {
   lastChangeId,
   MAX_PENDING_CHANGES,
   MAX_TIMELOCK_BLOCKS,
+  nextActivationHeight,
+  nextActivationKey,
   pendingChangeKey,
   pendingChangePrefix,
   readGovernanceConfig,
   readSecurityChange,
+  refreshNextActivationHeight,
   writeLastChangeId,
 } from './state.ts';
 
@@ -164,6 +168,9 @@ export function applyProposeSecurityChange(
   };
   state.set(pendingChangeKey(id), SecurityChangeCodec.toBytes(change));
   writeLastChangeId(state, id);
+  const next = nextActivationHeight(state);
+  if (next === undefined || change.activationHeight < next)
+    state.set(nextActivationKey(), u64be(change.activationHeight));
   return {
     events: [{ type: 'governance.proposed', attributes: changeAttributes(change) }],
     response: MsgProposeSecurityChangeResponseCodec.toBytes({
@@ -215,6 +222,7 @@ export function applyCancelSecurityChange(
   };
   state.delete(pendingChangeKey(c.id));
   state.set(closedChangeKey(c.id), SecurityChangeCodec.toBytes(closed));
+  refreshNextActivationHeight(state);
   return {
     events: [
       {

@@ -19,7 +19,14 @@ import {
   type SecurityChange,
   SecurityChangeCodec,
 } from './codec.ts';
-import { closedChangeKey, pendingChangeKey, pendingRecords, writeGovernanceConfig } from './state.ts';
+import {
+  closedChangeKey,
+  nextActivationHeight,
+  pendingChangeKey,
+  pendingRecords,
+  refreshNextActivationHeight,
+  writeGovernanceConfig,
+} from './state.ts';
 
 /** What the end-block step sees: the block's height and time, and the block's event list to append to. */
 export interface GovernanceEndBlockContext {
@@ -53,10 +60,14 @@ function writeChange(state: StateView, c: SecurityChange): void {
  * config, moves its record to the closed table (status ACTIVATED, config bytes dropped) and emits
  * `governance.activated`. A config that no longer passes validation (rules changed by an STF
  * version between proposal and activation) is not written: the change closes as FAILED with the
- * reason, and `governance.activation_failed` is emitted. Cost: one prefix scan of the pending
- * table (≤ 64 records) per block.
+ * reason, and `governance.activation_failed` is emitted. Cost: one read per block when nothing is
+ * due (the earliest pending activation height is kept under 0x0b ‖ 0x04); a scan of the pending
+ * table (≤ 64 records) in a block that activates something.
  */
 export function applyGovernanceEndBlock(state: StateView, ctx: GovernanceEndBlockContext): void {
+  // The common case, every block: nothing due, one read.
+  const next = nextActivationHeight(state);
+  if (next === undefined || next > ctx.height) return;
   for (const c of pendingRecords(state)) {
     if (c.activationHeight > ctx.height) continue;
     let status: number = CHANGE_STATUS.ACTIVATED;
@@ -96,4 +107,5 @@ export function applyGovernanceEndBlock(state: StateView, ctx: GovernanceEndBloc
           },
     );
   }
+  refreshNextActivationHeight(state);
 }

@@ -7,7 +7,10 @@
  * | 0x01 | id u64 BE | pending `SecurityChange` (with its config bytes)  |
  * | 0x02 | —         | last id given (u64 BE)                            |
  * | 0x03 | id u64 BE | closed `SecurityChange` (config bytes dropped)    |
+ * | 0x04 | —         | earliest activation height pending (u64 BE)       |
  *
+ * 0x04 lets the end-block step answer "nothing due" with one read instead of a prefix scan; it is
+ * absent exactly when nothing is pending.
  * Ids are big-endian so a prefix scan of 0x01 yields the pending changes in id order.
  */
 import type { StateReader, StateView } from '../../state/types.ts';
@@ -41,6 +44,26 @@ export const lastChangeIdKey = (): Uint8Array => Uint8Array.of(PREFIX.governance
 export const closedChangeKey = (id: bigint): Uint8Array =>
   concatBytes(Uint8Array.of(PREFIX.governance, 0x03), u64be(id));
 
+/** 0x0b ‖ 0x04 → earliest activation height among pending changes (u64 BE); absent when none. */
+export const nextActivationKey = (): Uint8Array => Uint8Array.of(PREFIX.governance, 0x04);
+
+const readU64 = (raw: Uint8Array) => new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getBigUint64(0);
+
+/** The earliest activation height among pending changes, or undefined when none is pending. */
+export function nextActivationHeight(state: StateReader): bigint | undefined {
+  const raw = state.get(nextActivationKey());
+  return raw === undefined ? undefined : readU64(raw);
+}
+
+/** Recomputes {@link nextActivationHeight} from the pending table (after a removal). */
+export function refreshNextActivationHeight(state: StateView): void {
+  let min: bigint | undefined;
+  for (const r of pendingRecords(state))
+    if (min === undefined || r.activationHeight < min) min = r.activationHeight;
+  if (min === undefined) state.delete(nextActivationKey());
+  else state.set(nextActivationKey(), u64be(min));
+}
+
 /** The governance config in state, or the default ({@link DEFAULT_TIMELOCK_BLOCKS}) when absent. */
 export function readGovernanceConfig(state: StateReader): GovernanceConfig {
   const raw = state.get(governanceConfigKey());
@@ -57,8 +80,7 @@ export function writeGovernanceConfig(state: StateView, c: GovernanceConfig): vo
 /** The last id given to a proposal (0 before the first). */
 export function lastChangeId(state: StateReader): bigint {
   const raw = state.get(lastChangeIdKey());
-  if (raw === undefined) return 0n;
-  return new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getBigUint64(0);
+  return raw === undefined ? 0n : readU64(raw);
 }
 
 /** Stores the last id given. */
