@@ -3,4 +3,5 @@ export * from './apply.ts';
 export * from './codec.ts';
 export * from './endBlock.ts';
 export * from './oracleGuard.ts';
+export * from './query.ts';
 export * from './state.ts';

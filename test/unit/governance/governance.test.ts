@@ -19,6 +19,7 @@ import {
   CHANGE_STATUS,
   DEFAULT_TIMELOCK_BLOCKS,
   GOVERNANCE_TYPE_URL,
+  governanceJson,
   MAX_PENDING_CHANGES,
   MsgCancelSecurityChangeCodec,
   type MsgProposeSecurityChange,
@@ -565,6 +566,34 @@ describe('refusals change nothing', () => {
       ),
     );
     expect(e?.code).toBe('GOV_TOO_MANY_PENDING');
+  });
+});
+
+describe('query', () => {
+  it('governanceJson lists the pending changes with their configs in JSON', () => {
+    block([
+      [
+        0,
+        [proposeAny({ oracleConfig: oracle([0, 1]) }), proposeAny({ bridgeConfig: bridge({ vault: 0x31 }) })],
+      ],
+    ]);
+    const j = governanceJson(view);
+    expect(j.params_timelock_blocks).toBe('10');
+    expect(j.last_id).toBe('2');
+    expect(j.next_activation_height).toBe('11');
+    expect(j.pending.map((p) => [p.id, p.kind, p.proposed_height, p.activation_height])).toEqual([
+      ['1', 'oracle', '1', '11'],
+      ['2', 'bridge', '1', '11'],
+    ]);
+    expect(j.pending[0]!.config_hash).toBe(oracleHash(oracle([0, 1])));
+    expect((j.pending[0]!.config as { signers: string[] }).signers).toEqual(
+      [0, 1].map((i) => ORACLE_ACCOUNTS[i]!.address.toLowerCase()),
+    );
+    const b = j.pending[1]!.config as { origins: { vault: string }[] };
+    expect(b.origins[0]!.vault).toBe(`0x${'00'.repeat(12)}${'31'.repeat(20)}`);
+    expect(JSON.parse(JSON.stringify(j))).toEqual(j);
+    runTo(11n);
+    expect(governanceJson(view)).toMatchObject({ pending: [], next_activation_height: null, last_id: '2' });
   });
 });
 
