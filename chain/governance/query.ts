@@ -1,5 +1,5 @@
 /**
- * The JSON the REST layer serves for governance (`GET /v1/governance/pending` is the lead's route):
+ * The JSON the REST layer serves for governance (`GET /v1/governance` is the lead's route):
  * heights as decimal strings, bytes as 0x hex, the bridge config in genesis.json's `bridge` form.
  */
 import type { StateReader } from '../../state/types.ts';
