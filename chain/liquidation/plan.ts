@@ -49,7 +49,7 @@ export const MAX_STEPS_LIMIT = 4096;
 export const FRACTION_TOLERANCE_E18 = 10n ** 9n;
 // Iteration caps of the two searches (fixed, so the work per plan is bounded and deterministic).
 const SEARCH_ITERATIONS = 40;
-const GOLDEN_ITERATIONS = 24;
+const GOLDEN_ITERATIONS = 12;
 // Fractions 1/4 … 1/128 tried when closing half of a unit already raises MM.
 const PROBES = 6;
 // (√5 − 1)/2 in E18, the golden-section ratio.
