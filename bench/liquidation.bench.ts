@@ -171,7 +171,7 @@ const lines = [
     .map(([m, n]) => `${m} ${n}`)
     .join(
       ', ',
-    )}; restored ${restored}/${ACCOUNTS} (the rest hold risky collateral or are insolvent after closing everything). Both candidates restore in ${both}: greedy closes less notional in ${greedyBetter} of them; the chosen plan's notional averages ${both > 0 ? (ratioSum / both).toFixed(3) : '—'}× the proportional slice's.`,
+    )}; restored ${restored}/${ACCOUNTS} (for the rest, closing every closable leg misses the target or raises MM, and greedy finds no restoring path: risky collateral and lending are never closed). Both candidates restore in ${both}: greedy closes less notional in ${greedyBetter} of them; the chosen plan's notional averages ${both > 0 ? (ratioSum / both).toFixed(3) : '—'}× the proportional slice's.`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 const out = process.env.BENCH_RESULTS;
