@@ -104,6 +104,44 @@ describe('a naked short call', () => {
   });
 });
 
+describe('realised cash on a haircut settlement line', () => {
+  it('the plan amount restores and 1e-6 ETH less does not, on a second simulation with the 5 % haircut', () => {
+    // USDC only on 42161 (6 decimals, 5 % haircut on a positive balance): buying back the short
+    // call spends cash whose haircut value is 0.95 of its face, so equity falls by more than the cost.
+    const p: Portfolio = {
+      collateral: [{ domain: 42161, token: 'USDC', stage: 'final', amount: 3_500n * 1_000_000n }],
+      options: [option('c1', 2100, true, -10n * E18)],
+      perps: [],
+      lending: [],
+    };
+    const plan = planLiquidation(inputOf(p));
+    expect(plan.before.equity < plan.before.mm).toBe(true);
+    expect(plan.restored).toBe(true);
+    const mtm = plan.before.mtm;
+    const sim = (closeE18: bigint): MarginSummary => {
+      const realised = (mtm * closeE18) / (10n * E18);
+      const notionalMicro = (closeE18 * SPOT * 1_000_000n) / E18;
+      const cost = (notionalMicro * DEFAULT_LIQUIDITY_COST_E18 + E18 - 1n) / E18;
+      return marginAccount(
+        {
+          ...p,
+          options: [option('c1', 2100, true, -(10n * E18 - closeE18))],
+          collateral: [{ ...p.collateral[0]!, amount: p.collateral[0]!.amount + realised - cost }],
+        },
+        arrays,
+      );
+    };
+    const close = plan.closes[0]!.closeSizeE18;
+    expect(meets(sim(close), HALF), 'plan amount').toBe(true);
+    expect(meets(sim(close - 10n ** 12n), HALF), '1e-6 ETH less').toBe(false);
+    // Equity: the cash line (valued at 0.95 of face) falls by 0.95·|r| with r = realised < 0, the
+    // liability removed adds |r| − cost, so before − after = cost − 0.05·|r|.
+    const r = -usd(plan.realisedMicro);
+    const want = usd(plan.liquidityCostMicro) - 0.05 * r;
+    expect(Math.abs(usd(plan.before.equity - plan.after.equity) - want)).toBeLessThan(3e-6);
+  });
+});
+
 describe('a perp with unrealised profit (hand arithmetic, no kernel figures)', () => {
   // Long 20 ETH perp entered at 1,800, spot = perp = 2,000, 1,000 USDC: equity 1,000 + 20·200 = 5,000.
   // MM = static 2 %·20·2,000 = 800 + worst scenario (−15 %) 20·300 = 6,000 → 6,800; IM = 1.3·MM = 8,840.

@@ -1,6 +1,7 @@
 /**
  * A small one-underlying world for the planner's tests: Derive PMRM v1 params (chain/risk's
- * `derivePmrmV1Params`, zero haircuts) with a second domain (42161) holding its own USDC and WETH,
+ * `derivePmrmV1Params`, zero haircuts) with a second domain (42161) holding its own USDC (6
+ * decimals, a 5 % haircut tier, so the planner's exact cash booking is exercised) and WETH,
  * ETH spot and perp at one price, one 30-day expiry with strikes 1500…2500 every 100 at a flat
  * 60 % vol, and helpers to build positions and the notional function the STF would pass.
  */
@@ -39,9 +40,10 @@ export function worldParams(): RiskParams {
     ...base,
     assets: [
       ...base.assets,
-      { domain: 42161, token: 'USDC', decimals: 6, kind: 'settlement', tier: 'zero' },
+      { domain: 42161, token: 'USDC', decimals: 6, kind: 'settlement', tier: 'five' },
       { domain: 42161, token: 'WETH', decimals: 18, kind: 'underlying', underlying: 'ETH', tier: 'zero' },
     ],
+    haircutTiers: [...base.haircutTiers, { id: 'five', haircutE18: E18 / 20n }],
     domains: [...base.domains, { domain: 42161, provisionalHaircutE18: 0n }],
   };
 }
