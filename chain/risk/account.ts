@@ -56,6 +56,13 @@ export interface CompiledAccount {
   readonly priceFeeds: readonly string[];
   /** The portfolio it was compiled from (reports rebuild per-position lines from it). */
   readonly source: Portfolio;
+  /**
+   * The margin step's evaluation plan (see {@link buildPlan}): integers (underlyings, buckets,
+   * instrument and P&L-row indices, counts) in `plan`, sizes and size-only sums in `planSizes`.
+   * Derived from `data` alone, so it never depends on a snapshot.
+   */
+  readonly plan: Int32Array;
+  readonly planSizes: Float64Array;
 }
 
 /** Number of header slots in {@link CompiledAccount.data}. */
@@ -365,6 +372,7 @@ function compileParts(
     data[o++] = l.provisional ? 1 : 0;
   }
   positions.sort((a, b) => cmp(a.id, b.id));
+  const { plan, planSizes } = buildPlan(data, universe);
   return {
     account: {
       paramsHash: cp.hash,
@@ -372,6 +380,8 @@ function compileParts(
       cashMicro,
       priceFeeds: valueLines.length === 0 ? NO_FEEDS : valueLines.map((l) => l.priceFeed),
       source: portfolio,
+      plan,
+      planSizes,
     },
     parts: { positions, valueLines },
   };
@@ -386,4 +396,145 @@ function tierE18(cp: CompiledParams, domain: number, token: string): bigint {
 
 function provisionalE18(cp: CompiledParams, domain: number): bigint {
   return cp.source.domains.find((d) => d.domain === domain)!.provisionalHaircutE18;
+}
+
+/** Offset of the final-items view in {@link CompiledAccount.plan} (0 when nothing is provisional). */
+export const PLAN_FINAL_AT = 0;
+/** Offset in `plan` of the final view's first size in `planSizes`. */
+export const PLAN_FINAL_SIZES_AT = 1;
+/** Where the all-items view starts in `plan` (its sizes start at 0). */
+export const PLAN_ALL_AT = 2;
+
+/**
+ * The evaluation plan of a packed account: for the all-items view and (when the account has
+ * provisional items) the final-items view, per held underlying in ascending order, what the margin
+ * step does — without looking at a snapshot. `plan` (Int32) and `planSizes` (Float64) are read in
+ * step with two cursors:
+ *
+ *   plan[0] = start of the final view (0 if none), plan[1] = its start in planSizes
+ *   view:    [nGroups]
+ *   group:   [u, nBuckets, nItems, perpHeld]                     sizes: [Σ|perp|, Σ|base|]
+ *   bucket:  [b, m, row (m = 1) | k₁ … k_m (m > 1)]              sizes: [nakedShorts, Σ|n|, n (m = 1) | n₁ … n_m]
+ *   items:   [row₁ … row_nItems]                                 sizes: [z₁ … z_nItems]
+ *
+ * Buckets are the option buckets with a non-zero size in the view, in canonical order; m counts
+ * their non-zero positions (k = universe index, in order). Items are what the P&L rows are summed
+ * over: options alone in their bucket (row 2k for a long, 2k+1 for a short) and linear positions
+ * (row 2k), in canonical order. Naked shorts and Σ|n| are computed here with exactly the arithmetic
+ * (and order) the margin step used to do per evaluation. A held underlying whose sizes are all zero
+ * in the view keeps an empty group (it still reports a worst scenario).
+ */
+export function buildPlan(
+  data: Float64Array,
+  universe: RiskUniverse,
+): { plan: Int32Array; planSizes: Float64Array } {
+  const n = data[0]!;
+  const I: number[] = [0, 0];
+  const F: number[] = [];
+  planView(data, universe, ACCOUNT_HEADER + n, I, F);
+  if (data[4] === 1) {
+    I[PLAN_FINAL_AT] = I.length;
+    I[PLAN_FINAL_SIZES_AT] = F.length;
+    planView(data, universe, ACCOUNT_HEADER + 2 * n, I, F);
+  }
+  return { plan: Int32Array.from(I), planSizes: Float64Array.from(F) };
+}
+
+function planView(data: Float64Array, uni: RiskUniverse, sizeOff: number, I: number[], F: number[]): void {
+  const n = data[0]!;
+  const io = ACCOUNT_HEADER;
+  const at = I.length;
+  I.push(0);
+  let groups = 0;
+  let i = 0;
+  while (i < n) {
+    const u = uni.underlying[data[io + i]!]!;
+    const head = I.length;
+    const fHead = F.length;
+    I.push(u, 0, 0, 0);
+    F.push(0, 0);
+    const itemRows: number[] = [];
+    const itemZ: number[] = [];
+    let buckets = 0;
+    let perpAbs = 0;
+    let baseAbs = 0;
+    let perpHeld = false;
+    while (i < n) {
+      const k = data[io + i]!;
+      if (uni.underlying[k] !== u) break;
+      if (uni.kind[k] !== KIND_OPTION) {
+        const sz = data[sizeOff + i]!;
+        if (sz !== 0) {
+          itemRows.push(2 * k);
+          itemZ.push(sz);
+          if (uni.kind[k] === KIND_PERP) {
+            perpAbs += sz < 0 ? -sz : sz;
+            perpHeld = true;
+          } else baseAbs += sz < 0 ? -sz : sz;
+        }
+        i++;
+        continue;
+      }
+      const b = uni.bucket[k]!;
+      let end = i;
+      let count = 0;
+      let lone = -1;
+      while (end < n && uni.bucket[data[io + end]!] === b) {
+        if (data[sizeOff + end] !== 0) {
+          count++;
+          lone = end;
+        }
+        end++;
+      }
+      if (count === 0) {
+        i = end;
+        continue;
+      }
+      buckets++;
+      if (count === 1) {
+        const sz = data[sizeOff + lone]!;
+        const row = 2 * data[io + lone]! + (sz > 0 ? 0 : 1);
+        itemRows.push(row);
+        itemZ.push(sz);
+        I.push(b, 1, row);
+        F.push(sz < 0 ? -sz : 0, sz < 0 ? -sz : sz, sz);
+        i = end;
+        continue;
+      }
+      // Naked shorts net per strike (calls and puts of one strike are adjacent), Σ|n| in order.
+      const ks: number[] = [];
+      const zs: number[] = [];
+      let naked = 0;
+      let absSum = 0;
+      let strike = uni.strike[k]!;
+      let net = 0;
+      for (; i < end; i++) {
+        const kk = data[io + i]!;
+        const st = uni.strike[kk]!;
+        if (st !== strike) {
+          if (net < 0) naked -= net;
+          net = 0;
+          strike = st;
+        }
+        const sz = data[sizeOff + i]!;
+        if (sz === 0) continue;
+        ks.push(kk);
+        zs.push(sz);
+        net += sz;
+        absSum += sz < 0 ? -sz : sz;
+      }
+      if (net < 0) naked -= net;
+      I.push(b, count, ...ks);
+      F.push(naked, absSum, ...zs);
+    }
+    I[head + 1] = buckets;
+    I[head + 2] = itemRows.length;
+    I[head + 3] = perpHeld ? 1 : 0;
+    F[fHead] = perpAbs;
+    F[fHead + 1] = baseAbs;
+    I.push(...itemRows);
+    F.push(...itemZ);
+    groups++;
+  }
+  I[at] = groups;
 }

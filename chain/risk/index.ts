@@ -15,8 +15,12 @@ export {
   type AccountParts,
   accountLayout,
   accountParts,
+  buildPlan,
   type CompiledAccount,
   compileAccount,
+  PLAN_ALL_AT,
+  PLAN_FINAL_AT,
+  PLAN_FINAL_SIZES_AT,
   type PositionLine,
   type ValueLine,
 } from './account.ts';
@@ -44,7 +48,16 @@ export {
   type RiskErrorMeta,
 } from './errors.ts';
 export { atomicToMicroFloor, e18ToNumber, toE18, usdToMicroCeil, usdToMicroFloor } from './fixed.ts';
-export { evaluateAccount, marginAccount, marginReport, reportAccount, scenarioPnlInto } from './margin.ts';
+export {
+  createMarginBatch,
+  evaluateAccount,
+  evaluateAccountsInto,
+  type MarginBatch,
+  marginAccount,
+  marginReport,
+  reportAccount,
+  scenarioPnlInto,
+} from './margin.ts';
 export { expDet, lnDet, normCdf, normPdf, powDet } from './math.ts';
 export {
   assetKey,

@@ -28,6 +28,9 @@ import {
   accountParts,
   type CompiledAccount,
   compileAccount,
+  PLAN_ALL_AT,
+  PLAN_FINAL_AT,
+  PLAN_FINAL_SIZES_AT,
 } from './account.ts';
 import { greeksBlack76 } from './black76.ts';
 import { RiskError } from './errors.ts';
@@ -36,22 +39,30 @@ import type { RiskArrays } from './riskArrays.ts';
 import type { Contribution, Greeks, MarginReport, MarginSummary, Portfolio, WorstScenario } from './types.ts';
 import { KIND_OPTION, KIND_PERP } from './universe.ts';
 
+// Why the code below looks the way it does (README "Performance"): every account runs through it
+// on every re-margin, so it reads the account's precompiled plan (no bucket scanning), sums over
+// one contiguous column range of the snapshot's `gridPnl` rows, keeps its state in module scratch
+// (no allocation until a summary object is built), and checks instrument status only when the
+// snapshot has an unusable instrument. Every output is computed with the operations, operands and
+// order of the original formulation — the golden vectors and the regression test against it
+// (test/unit/risk/fastPath.test.ts) pin that bit for bit.
+
 // Scratch buffers reused across calls (the kernel is synchronous and single-threaded).
-let V = new Float64Array(0);
 let P = new Float64Array(0);
+let V = new Float64Array(0);
 let ES = new Float64Array(0);
+let TAIL = new Float64Array(0);
+let BCONF = new Float64Array(0);
+let BABS = new Float64Array(0);
+// Per view (0 all items, 1 final items), per held underlying: index, MM_u, conf_u, worst, minSpan.
+let UIDX = new Int32Array(0);
 let MMU = new Float64Array(0);
 let CONFU = new Float64Array(0);
 let WORSTU = new Int32Array(0);
 let MINU = new Float64Array(0);
-let UIDX = new Int32Array(0);
-let BCONF = new Float64Array(0);
-let BABS = new Float64Array(0);
-let ITEM_OFF = new Int32Array(0);
-let ITEM_Z = new Float64Array(0);
-let TAIL = new Float64Array(0);
+let scratchU = 0;
 
-function ensureScratch(cols: number, nU: number, j: number): void {
+function ensureScratch(cols: number, nU: number, j: number, n: number): void {
   if (V.length < cols) {
     V = new Float64Array(cols);
     P = new Float64Array(cols);
@@ -60,34 +71,28 @@ function ensureScratch(cols: number, nU: number, j: number): void {
     ES = new Float64Array(j);
     TAIL = new Float64Array(j + 1);
   }
-  if (MMU.length < nU) {
-    MMU = new Float64Array(nU);
-    CONFU = new Float64Array(nU);
-    WORSTU = new Int32Array(nU);
-    MINU = new Float64Array(nU);
-    UIDX = new Int32Array(nU);
+  if (scratchU < nU) {
+    scratchU = nU;
+    UIDX = new Int32Array(2 * nU);
+    MMU = new Float64Array(2 * nU);
+    CONFU = new Float64Array(2 * nU);
+    WORSTU = new Int32Array(2 * nU);
+    MINU = new Float64Array(2 * nU);
+  }
+  if (BCONF.length < n) {
+    BCONF = new Float64Array(n);
+    BABS = new Float64Array(n);
   }
 }
 
-/** The outcome of one view (all items or final items only). */
-interface ViewResult {
-  mm: number;
-  im: number;
-  es: number;
-  nU: number;
-}
-
-/** Options for {@link evaluateView}: optional per-underlying grid capture for reports. */
+/** Optional per-underlying grid capture for reports. */
 interface Capture {
   grid: Map<number, { pnl: Float64Array; basis: number; worst: number; minSpan: number }>;
 }
 
-function checkStatus(arrays: RiskArrays, k: number): void {
-  const e = arrays.status[k];
-  if (e) throw e;
-}
-
-// Outputs of accumulateUnderlying (module scratch: the kernel is synchronous and single-threaded).
+// Outputs of accumulateGroup: plan cursors after the group, and the group's scalars.
+let cI = 0;
+let cF = 0;
 let gU = 0;
 let gBasis = 0;
 let gStaticOpt = 0;
@@ -97,307 +102,243 @@ let gPerpHeld = false;
 let gBuckets = 0;
 
 /**
- * The grid stage for one underlying: from position index `i` (the first of underlying gU), the
- * sparse dot products of sizes with the instruments' risk-array rows, bucket by bucket, the static
- * discount of positive bucket values, into P[1 … S] and (when `full`) the ES columns, plus the
- * bucket's basis contingency (`full`), naked shorts and confidence inputs. A bucket holding one
- * option uses that option's precomputed discounted P&L row (`pnlLong`/`pnlShort`); a bucket holding
- * several sums their values first (the discount is not linear). Returns the index after the
- * underlying. The scenario columns get the same arithmetic whether `full` or not.
+ * The grid stage for one plan group (one held underlying), from plan cursors (ii, ff): into
+ * P[0 … S−1] (scenarios) and, when `full`, P[S … S+J−1] (ES joint columns), per the formulas of the
+ * module doc — first every bucket holding several options (their values summed, the static
+ * discount applied to the sum), then the items (linear positions and lone options, whose
+ * discounted P&L rows are precomputed) four rows at a time: P[c] += z₀r₀[c] + z₁r₁[c] + z₂r₂[c] +
+ * z₃r₃[c] with that association. When `full`, also the basis contingency (buckets in order),
+ * naked-short static contingency and per-bucket confidence inputs.
  */
-function accumulateUnderlying(
-  acc: CompiledAccount,
-  arrays: RiskArrays,
-  sizeOff: number,
-  i: number,
+function accumulateGroup(
+  plan: Int32Array,
+  sizes: Float64Array,
+  ii: number,
+  ff: number,
+  a: RiskArrays,
   full: boolean,
-): number {
-  const cp = arrays.params;
-  const uni = arrays.universe;
-  const C = arrays.cols;
-  const S = arrays.scenarioCount;
-  const cols = full ? C : S + 1;
-  const esBase = S + 3;
-  const upCol = S + 1;
-  const downCol = S + 2;
-  const values = arrays.values;
-  const pnl = arrays.pnl;
-  const status = arrays.status;
-  // Packed account: instruments at ACCOUNT_HEADER + i, sizes at sizeOff + i (see CompiledAccount).
-  const d = acc.data;
-  const n = d[0]!;
-  const io = ACCOUNT_HEADER;
-  if (BCONF.length < n) {
-    BCONF = new Float64Array(n);
-    BABS = new Float64Array(n);
-    ITEM_OFF = new Int32Array(n + 4);
-    ITEM_Z = new Float64Array(n + 4);
-  }
+): void {
+  const S = a.scenarioCount;
+  const G = a.gridCols;
+  const C = a.cols;
+  const W = full ? G : S;
+  const VC = full ? C : S + 1;
+  const grid = a.gridPnl;
+  const vals = a.valuesGrid;
+  const bp = a.basisPnl;
+  const basisFactor = a.bucketBasisFactor;
+  const bucketDiscount = a.bucketDiscount;
+  const bucketConfidence = a.bucketConfidence;
+  const optionPct = a.params.optionPct;
   // Locals for the hot loops (module bindings and property loads are not hoisted by the JIT).
-  const v = V;
   const p = P;
+  const v = V;
   const bconf = BCONF;
   const babs = BABS;
-  const itemOff = ITEM_OFF;
-  const itemZ = ITEM_Z;
-  const uUnd = uni.underlying;
-  const uKind = uni.kind;
-  const uBucket = uni.bucket;
-  const uStrike = uni.strike;
-  const basisFactor = arrays.bucketBasisFactor;
-  const u = uUnd[d[io + i]!]!;
-  gU = u;
-  for (let c = 1; c < C; c++) p[c] = 0;
+  const u = plan[ii]!;
+  const nB = plan[ii + 1]!;
+  const nItems = plan[ii + 2]!;
+  gPerpHeld = plan[ii + 3] === 1;
+  ii += 4;
+  gPerpAbs = sizes[ff]!;
+  gBaseAbs = sizes[ff + 1]!;
+  ff += 2;
+  const spot = a.spot[u]!;
+  for (let c = 0; c < W; c++) p[c] = 0;
   let basis = 0;
   let staticOpt = 0;
-  let perpAbs = 0;
-  let baseAbs = 0;
-  let perpHeld = false;
-  let nb = 0;
-  let items = 0;
-  const spot = arrays.spot[u]!;
-  while (i < n) {
-    const k = d[io + i]!;
-    if (uUnd[k] !== u) break;
-    const kind = uKind[k]!;
-    if (kind !== KIND_OPTION) {
-      const sz = d[sizeOff + i]!;
-      if (sz !== 0) {
-        if (status[k] !== null) throw status[k]!;
-        itemOff[items] = 2 * k * C;
-        itemZ[items] = sz;
-        items++;
-        if (kind === KIND_PERP) {
-          perpAbs += sz < 0 ? -sz : sz;
-          perpHeld = true;
-        } else baseAbs += sz < 0 ? -sz : sz;
-      }
-      i++;
-      continue;
-    }
-    const b = uBucket[k]!;
-    // The bucket's positions are contiguous: find its end and how many are non-zero.
-    let end = i;
-    let count = 0;
-    let lone = -1;
-    while (end < n && uBucket[d[io + end]!] === b) {
-      if (d[sizeOff + end] !== 0) {
-        count++;
-        lone = end;
-      }
-      end++;
-    }
-    if (count === 0) {
-      i = end;
-      continue;
-    }
-    let naked = 0;
-    let absSum = 0;
-    if (count === 1) {
-      // One option in the bucket: its precomputed discounted P&L row, added in the pass below.
-      const kk = d[io + lone]!;
-      if (status[kk] !== null) throw status[kk]!;
-      const sz = d[sizeOff + lone]!;
-      const off = (2 * kk + (sz > 0 ? 0 : 1)) * C;
-      itemOff[items] = off;
-      itemZ[items] = sz;
-      items++;
+  for (let q = 0; q < nB; q++) {
+    const b = plan[ii]!;
+    const m = plan[ii + 1]!;
+    const naked = sizes[ff]!;
+    const absSum = sizes[ff + 1]!;
+    ii += 2;
+    ff += 2;
+    if (m === 1) {
+      // Its P&L row is one of the items below; here only its basis move.
+      const r = plan[ii++]!;
+      const sz = sizes[ff++]!;
       if (full) {
-        const dUp = sz * pnl[off + upCol]!;
-        const dDown = sz * pnl[off + downCol]!;
+        const dUp = sz * bp[2 * r]!;
+        const dDown = sz * bp[2 * r + 1]!;
         const worstBasis = Math.min(dUp, dDown);
         if (worstBasis < 0) basis += worstBasis * basisFactor[b]!;
       }
-      naked = sz < 0 ? -sz : 0;
-      absSum = sz < 0 ? -sz : sz;
     } else {
       // Several options: sum their values first (the discount applies to the bucket's value).
-      let first = true;
-      let strike = uStrike[k]!;
-      let net = 0;
-      for (; i < end; i++) {
-        const kk = d[io + i]!;
-        const st = uStrike[kk]!;
-        if (st !== strike) {
-          // Naked shorts net per strike: calls and puts of one strike are adjacent.
-          if (net < 0) naked -= net;
-          net = 0;
-          strike = st;
-        }
-        const sz = d[sizeOff + i]!;
-        if (sz === 0) continue;
-        if (status[kk] !== null) throw status[kk]!;
-        const row = kk * C;
-        if (first) {
-          for (let c = 0; c < cols; c++) v[c] = sz * values[row + c]!;
-          first = false;
-        } else {
-          for (let c = 0; c < cols; c++) v[c] = v[c]! + sz * values[row + c]!;
-        }
-        net += sz;
-        absSum += sz < 0 ? -sz : sz;
+      let row = plan[ii++]! * C;
+      let sz = sizes[ff++]!;
+      for (let c = 0; c < VC; c++) v[c] = sz * vals[row + c]!;
+      for (let t = 1; t < m; t++) {
+        row = plan[ii++]! * C;
+        sz = sizes[ff++]!;
+        for (let c = 0; c < VC; c++) v[c] = v[c]! + sz * vals[row + c]!;
       }
-      if (net < 0) naked -= net;
       const mtm = v[0]!;
-      const sd = arrays.bucketDiscount[b]!;
-      for (let c = 1; c <= S; c++) {
-        const x = v[c]!;
+      const sd = bucketDiscount[b]!;
+      for (let c = 0; c < W; c++) {
+        const x = v[c + 1]!;
         p[c] = p[c]! + ((x > 0 ? x * sd : x) - mtm);
       }
       if (full) {
-        for (let c = esBase; c < C; c++) {
-          const x = v[c]!;
-          p[c] = p[c]! + ((x > 0 ? x * sd : x) - mtm);
-        }
-        const dUp = v[upCol]! - mtm;
-        const dDown = v[downCol]! - mtm;
+        const dUp = v[G + 1]! - mtm;
+        const dDown = v[G + 2]! - mtm;
         const worstBasis = Math.min(dUp, dDown);
         if (worstBasis < 0) basis += worstBasis * basisFactor[b]!;
       }
     }
-    i = end;
-    staticOpt += naked * cp.optionPct * spot;
-    bconf[nb] = arrays.bucketConfidence[b]!;
-    babs[nb] = absSum;
-    nb++;
-  }
-  // The sparse dot product proper, column by column with the rows in locals, four at a time:
-  // P[c] += z0·r0[c] + z1·r1[c] + z2·r2[c] + z3·r3[c] (fixed association, so fixed bits).
-  let j = 0;
-  for (; j + 4 <= items; j += 4) {
-    const o0 = itemOff[j]!;
-    const o1 = itemOff[j + 1]!;
-    const o2 = itemOff[j + 2]!;
-    const o3 = itemOff[j + 3]!;
-    const z0 = itemZ[j]!;
-    const z1 = itemZ[j + 1]!;
-    const z2 = itemZ[j + 2]!;
-    const z3 = itemZ[j + 3]!;
-    for (let c = 1; c < cols; c++) {
-      p[c] = p[c]! + (z0 * pnl[o0 + c]! + z1 * pnl[o1 + c]! + z2 * pnl[o2 + c]! + z3 * pnl[o3 + c]!);
+    if (full) {
+      staticOpt += naked * optionPct * spot;
+      bconf[q] = bucketConfidence[b]!;
+      babs[q] = absSum;
     }
   }
-  if (items - j === 3) {
-    const o0 = itemOff[j]!;
-    const o1 = itemOff[j + 1]!;
-    const o2 = itemOff[j + 2]!;
-    const z0 = itemZ[j]!;
-    const z1 = itemZ[j + 1]!;
-    const z2 = itemZ[j + 2]!;
-    for (let c = 1; c < cols; c++) p[c] = p[c]! + (z0 * pnl[o0 + c]! + z1 * pnl[o1 + c]! + z2 * pnl[o2 + c]!);
-  } else if (items - j === 2) {
-    const o0 = itemOff[j]!;
-    const o1 = itemOff[j + 1]!;
-    const z0 = itemZ[j]!;
-    const z1 = itemZ[j + 1]!;
-    for (let c = 1; c < cols; c++) p[c] = p[c]! + (z0 * pnl[o0 + c]! + z1 * pnl[o1 + c]!);
-  } else if (items - j === 1) {
-    const o0 = itemOff[j]!;
-    const z0 = itemZ[j]!;
-    for (let c = 1; c < cols; c++) p[c] = p[c]! + z0 * pnl[o0 + c]!;
+  // The sparse dot product proper, column by column with the rows in locals, four at a time.
+  let j = 0;
+  for (; j + 4 <= nItems; j += 4) {
+    const o0 = plan[ii]! * G;
+    const o1 = plan[ii + 1]! * G;
+    const o2 = plan[ii + 2]! * G;
+    const o3 = plan[ii + 3]! * G;
+    const z0 = sizes[ff]!;
+    const z1 = sizes[ff + 1]!;
+    const z2 = sizes[ff + 2]!;
+    const z3 = sizes[ff + 3]!;
+    ii += 4;
+    ff += 4;
+    for (let c = 0; c < W; c++) {
+      p[c] = p[c]! + (z0 * grid[o0 + c]! + z1 * grid[o1 + c]! + z2 * grid[o2 + c]! + z3 * grid[o3 + c]!);
+    }
   }
+  const rest = nItems - j;
+  if (rest === 3) {
+    const o0 = plan[ii]! * G;
+    const o1 = plan[ii + 1]! * G;
+    const o2 = plan[ii + 2]! * G;
+    const z0 = sizes[ff]!;
+    const z1 = sizes[ff + 1]!;
+    const z2 = sizes[ff + 2]!;
+    for (let c = 0; c < W; c++) p[c] = p[c]! + (z0 * grid[o0 + c]! + z1 * grid[o1 + c]! + z2 * grid[o2 + c]!);
+  } else if (rest === 2) {
+    const o0 = plan[ii]! * G;
+    const o1 = plan[ii + 1]! * G;
+    const z0 = sizes[ff]!;
+    const z1 = sizes[ff + 1]!;
+    for (let c = 0; c < W; c++) p[c] = p[c]! + (z0 * grid[o0 + c]! + z1 * grid[o1 + c]!);
+  } else if (rest === 1) {
+    const o0 = plan[ii]! * G;
+    const z0 = sizes[ff]!;
+    for (let c = 0; c < W; c++) p[c] = p[c]! + z0 * grid[o0 + c]!;
+  }
+  cI = ii + rest;
+  cF = ff + rest;
+  gU = u;
   gBasis = basis;
   gStaticOpt = staticOpt;
-  gPerpAbs = perpAbs;
-  gBaseAbs = baseAbs;
-  gPerpHeld = perpHeld;
-  gBuckets = nb;
-  return i;
+  gBuckets = nB;
 }
 
+// Outputs of evaluateView.
+let vMm = 0;
+let vIm = 0;
+let vEs = 0;
+let vNU = 0;
+
 /**
- * Evaluates one view. `sizes` is `sizeAll` or `sizeFinal`. Writes per-underlying MM, conf and worst
- * scenario into the scratch arrays (indices 0 … nU−1, underlying ids in UIDX).
+ * Evaluates one view of the plan (all items from PLAN_ALL_AT, or final items) into vMm, vIm, vEs,
+ * vNU and the per-underlying scratch of slot `view` (0 or 1).
  */
 function evaluateView(
   acc: CompiledAccount,
-  arrays: RiskArrays,
-  sizeOff: number,
-  out: ViewResult,
+  a: RiskArrays,
+  ii: number,
+  ff: number,
+  view: number,
   cap: Capture | null,
 ): void {
-  const cp = arrays.params;
-  const C = arrays.cols;
-  const S = arrays.scenarioCount;
-  const J = arrays.jointCount;
-  const esBase = S + 3;
-  const n = acc.data[0]!;
-  ensureScratch(C, cp.underlyings.length, J);
+  const cp = a.params;
+  const S = a.scenarioCount;
+  const J = a.jointCount;
+  const plan = acc.plan;
+  const sizes = acc.planSizes;
   const esAcc = ES;
   const p = P;
   const weight = cp.scenarioWeight;
+  const confThreshold = cp.confThreshold;
+  const confMargin = cp.confMargin;
+  const base = view * scratchU;
   for (let j = 0; j < J; j++) esAcc[j] = 0;
-  let nU = 0;
-  let i = 0;
-  while (i < n) {
-    i = accumulateUnderlying(acc, arrays, sizeOff, i, true);
+  const nG = plan[ii++]!;
+  for (let g = 0; g < nG; g++) {
+    accumulateGroup(plan, sizes, ii, ff, a, true);
+    ii = cI;
+    ff = cF;
     const u = gU;
     const basis = gBasis;
     const perpAbs = gPerpAbs;
     const baseAbs = gBaseAbs;
-    const nb = gBuckets;
-    const spot = arrays.spot[u]!;
+    const spot = a.spot[u]!;
     // Worst case: Derive starts from the basis contingency and replaces it only when strictly lower.
     let minSpan = basis;
     let worst = -1;
     for (let s = 0; s < S; s++) {
-      const v = weight[s]! * p[1 + s]!;
-      if (v < minSpan) {
-        minSpan = v;
+      const x = weight[s]! * p[s]!;
+      if (x < minSpan) {
+        minSpan = x;
         worst = s;
       }
     }
     const staticCont = (perpAbs * cp.perpPct + baseAbs * cp.basePct) * spot + gStaticOpt;
-    let portfolioConf = arrays.spotConfidence[u]!;
+    let portfolioConf = a.spotConfidence[u]!;
     if (gPerpHeld) {
-      const pc = arrays.perpConfidence[u]!;
+      const pc = a.perpConfidence[u]!;
       if (pc < portfolioConf) portfolioConf = pc;
     }
     let conf = 0;
-    if (portfolioConf < cp.confThreshold)
-      conf += (1 - portfolioConf) * cp.confMargin * (perpAbs + baseAbs) * spot;
-    for (let q = 0; q < nb; q++) {
+    if (portfolioConf < confThreshold) conf += (1 - portfolioConf) * confMargin * (perpAbs + baseAbs) * spot;
+    for (let q = 0; q < gBuckets; q++) {
       const bc = Math.min(BCONF[q]!, portfolioConf);
-      if (bc < cp.confThreshold) conf += (1 - bc) * cp.confMargin * BABS[q]! * spot;
+      if (bc < confThreshold) conf += (1 - bc) * confMargin * BABS[q]! * spot;
     }
-    for (let j = 0; j < J; j++) esAcc[j] = esAcc[j]! + p[esBase + j]!;
-    UIDX[nU] = u;
-    MMU[nU] = staticCont - minSpan;
-    CONFU[nU] = conf;
-    WORSTU[nU] = worst;
-    MINU[nU] = minSpan;
+    for (let j = 0; j < J; j++) esAcc[j] = esAcc[j]! + p[S + j]!;
+    UIDX[base + g] = u;
+    MMU[base + g] = staticCont - minSpan;
+    CONFU[base + g] = conf;
+    WORSTU[base + g] = worst;
+    MINU[base + g] = minSpan;
     if (cap) {
       const pnl = new Float64Array(S);
-      for (let s = 0; s < S; s++) pnl[s] = cp.scenarioWeight[s]! * P[1 + s]!;
+      for (let s = 0; s < S; s++) pnl[s] = weight[s]! * p[s]!;
       cap.grid.set(u, { pnl, basis, worst, minSpan });
     }
-    nU++;
   }
   let sum = 0;
   let confSum = 0;
-  for (let q = 0; q < nU; q++) {
-    sum += MMU[q]!;
-    confSum += CONFU[q]!;
+  for (let q = 0; q < nG; q++) {
+    sum += MMU[base + q]!;
+    confSum += CONFU[base + q]!;
   }
   // Correlation credits between pairs of underlyings the account holds.
-  for (const [a, b, credit] of cp.credits) {
+  const credits = cp.credits;
+  for (let c = 0; c < credits.length; c++) {
+    const [ua, ub, credit] = credits[c]!;
     let ma = -1;
     let mb = -1;
-    for (let q = 0; q < nU; q++) {
-      if (UIDX[q] === a) ma = MMU[q]!;
-      else if (UIDX[q] === b) mb = MMU[q]!;
+    for (let q = 0; q < nG; q++) {
+      if (UIDX[base + q] === ua) ma = MMU[base + q]!;
+      else if (UIDX[base + q] === ub) mb = MMU[base + q]!;
     }
     if (ma >= 0 && mb >= 0) sum -= credit * Math.min(ma, mb);
   }
   if (sum < 0) sum = 0;
   let es = 0;
   if (J > 0) es = expectedShortfall(J, cp.esLevel);
-  const k = arrays.imMultiplier;
+  const k = a.imMultiplier;
   const esReq = Math.max(es, 0);
-  out.mm = Math.max(sum, esReq);
-  out.im = (sum > esReq ? k * sum : k * esReq) + confSum;
-  out.es = es;
-  out.nU = nU;
+  vMm = Math.max(sum, esReq);
+  vIm = (sum > esReq ? k * sum : k * esReq) + confSum;
+  vEs = es;
+  vNU = nG;
 }
 
 /**
@@ -408,102 +349,181 @@ function expectedShortfall(J: number, alpha: number): number {
   const m = (1 - alpha) * J;
   const whole = Math.floor(m);
   const keep = Math.min(whole + 1, J);
+  const es = ES;
+  const tail = TAIL;
   // Partial selection of the `keep` largest losses (insertion into a short sorted list).
   let len = 0;
   for (let j = 0; j < J; j++) {
-    const loss = -ES[j]!;
+    const loss = -es[j]!;
     if (len < keep) {
       let p = len++;
-      while (p > 0 && TAIL[p - 1]! < loss) {
-        TAIL[p] = TAIL[p - 1]!;
+      while (p > 0 && tail[p - 1]! < loss) {
+        tail[p] = tail[p - 1]!;
         p--;
       }
-      TAIL[p] = loss;
-    } else if (loss > TAIL[keep - 1]!) {
+      tail[p] = loss;
+    } else if (loss > tail[keep - 1]!) {
       let p = keep - 1;
-      while (p > 0 && TAIL[p - 1]! < loss) {
-        TAIL[p] = TAIL[p - 1]!;
+      while (p > 0 && tail[p - 1]! < loss) {
+        tail[p] = tail[p - 1]!;
         p--;
       }
-      TAIL[p] = loss;
+      tail[p] = loss;
     }
   }
-  if (m < 1) return TAIL[0]!;
+  if (m < 1) return tail[0]!;
   let s = 0;
-  for (let q = 0; q < whole; q++) s += TAIL[q]!;
+  for (let q = 0; q < whole; q++) s += tail[q]!;
   const frac = m - whole;
-  if (frac > 0 && whole < J) s += frac * TAIL[whole]!;
+  if (frac > 0 && whole < J) s += frac * tail[whole]!;
   return s / m;
 }
 
-/** Equity pieces in USD binary64 (everything but the exact settlement cash). */
-function equityParts(acc: CompiledAccount, arrays: RiskArrays): { equity: number; mtm: number } {
-  const uni = arrays.universe;
-  const C = arrays.cols;
-  const values = arrays.values;
-  const L = accountLayout(acc);
+// Outputs of equityParts (USD binary64, everything but the exact settlement cash).
+let eqEquity = 0;
+let eqMtm = 0;
+
+/** Equity pieces into eqEquity / eqMtm; throws the error of an unusable perp, spot or price feed. */
+function equityParts(acc: CompiledAccount, a: RiskArrays): void {
+  const uni = a.universe;
+  const C = a.cols;
+  const values = a.values;
   const d = acc.data;
+  const n = d[0]!;
+  const nPerp = d[1]!;
+  const nProvPerp = d[2]!;
+  const nLines = d[3]!;
+  const sizeFinal = ACCOUNT_HEADER + 2 * n;
+  const sizeProvisional = ACCOUNT_HEADER + 3 * n;
+  const perps = ACCOUNT_HEADER + 4 * n;
+  const lines = perps + 4 * (nPerp + nProvPerp);
   let equity = 0;
   let mtm = 0;
   const kind = uni.kind;
-  const status = arrays.status;
+  const status = a.status;
   // Options: final sizes at value, provisional ones only when their value is negative.
-  for (let i = 0; i < L.n; i++) {
-    const k = d[L.instr + i]!;
+  for (let i = 0; i < n; i++) {
+    const k = d[ACCOUNT_HEADER + i]!;
     if (kind[k] !== KIND_OPTION) continue;
     const v = values[k * C]!;
-    const fin = d[L.sizeFinal + i]! * v;
-    const prov = d[L.sizeProvisional + i]! * v;
+    const fin = d[sizeFinal + i]! * v;
+    const prov = d[sizeProvisional + i]! * v;
     if (status[k] !== null && (fin !== 0 || prov !== 0)) throw status[k]!;
     mtm += fin + prov;
     equity += fin + Math.min(prov, 0);
   }
   // Perps: n·(price − entry) − n·(index − entryIndex) from the aggregated n, Σn·entry, Σn·index;
   // provisional ones (listed one by one) count only their losses in equity.
-  for (let q = 0; q < L.nPerp + L.nProvPerp; q++) {
-    const o = L.perps + 4 * q;
+  for (let q = 0; q < nPerp + nProvPerp; q++) {
+    const o = perps + 4 * q;
     const k = d[o]!;
-    checkStatus(arrays, k);
+    const st = status[k];
+    if (st) throw st;
     const u = uni.underlying[k]!;
     const size = d[o + 1]!;
-    const v = size * arrays.perpPrice[u]! - d[o + 2]! - (size * arrays.perpFunding[u]! - d[o + 3]!);
+    const v = size * a.perpPrice[u]! - d[o + 2]! - (size * a.perpFunding[u]! - d[o + 3]!);
     mtm += v;
-    equity += q < L.nPerp || v < 0 ? v : 0;
+    equity += q < nPerp || v < 0 ? v : 0;
   }
-  for (let q = 0; q < L.nLines; q++) {
-    const o = L.lines + 5 * q;
+  for (let q = 0; q < nLines; q++) {
+    const o = lines + 5 * q;
     let price: number;
     const u = d[o + 1]!;
     if (d[o] === 0) {
-      checkStatus(arrays, uni.spotIndex[u]!);
-      price = arrays.spot[u]! / arrays.stablePrice;
+      const st = status[uni.spotIndex[u]!];
+      if (st) throw st;
+      price = a.spot[u]! / a.stablePrice;
     } else {
       const feed = acc.priceFeeds[q]!;
-      const st = arrays.priceStatus.get(feed);
+      const st = a.priceStatus.get(feed);
       if (st) throw st;
-      const p = arrays.prices.get(feed);
+      const p = a.prices.get(feed);
       if (p === undefined)
         throw new RiskError('RISK_MISSING_FEED', { field: `snapshot.prices.${feed}`, limit: 'present' });
-      price = p / arrays.stablePrice;
+      price = p / a.stablePrice;
     }
     const v = d[o + 2]! * price;
     mtm += v;
     equity += v > 0 ? v * d[o + 3]! : v;
   }
-  return { equity, mtm };
+  eqEquity = equity;
+  eqMtm = mtm;
 }
 
-const ALL: ViewResult = { mm: 0, im: 0, es: 0, nU: 0 };
-const FIN: ViewResult = { mm: 0, im: 0, es: 0, nU: 0 };
+/**
+ * When the snapshot has unusable instruments: throws the status error of the first one the account
+ * holds with a non-zero size, all-items view first, then final items, each in canonical order —
+ * the order in which evaluating the views would meet them.
+ */
+function checkViews(acc: CompiledAccount, a: RiskArrays, allOnly: boolean): void {
+  const d = acc.data;
+  const n = d[0]!;
+  const status = a.status;
+  const views = d[4] === 1 && !allOnly ? 2 : 1;
+  for (let view = 0; view < views; view++) {
+    const sizeOff = ACCOUNT_HEADER + (view + 1) * n;
+    for (let i = 0; i < n; i++) {
+      if (d[sizeOff + i] === 0) continue;
+      const st = status[d[ACCOUNT_HEADER + i]!];
+      if (st) throw st;
+    }
+  }
+}
 
-function worstList(arrays: RiskArrays, nU: number): WorstScenario[] {
-  const out: WorstScenario[] = [];
-  for (let q = 0; q < nU; q++) {
-    out.push({
-      underlying: arrays.params.underlyings[UIDX[q]!]!,
-      scenario: WORSTU[q]! < 0 ? 'basis' : WORSTU[q]!,
-      pnl: MINU[q]!,
+// Outputs of evaluateCore: the binding requirement (USD binary64) and which view bound MM.
+let rMm = 0;
+let rIm = 0;
+let rEs = 0;
+let rBindingFinal = false;
+// Groups per view of the last evaluateCore (worst lists read them).
+let allNU = 0;
+let finalNU = 0;
+
+/**
+ * Requirement and equity of a compiled account into module scratch (rMm, rIm, rEs, rBindingFinal,
+ * eqEquity, eqMtm; per-underlying worst scenarios in view slot 0 or 1). Throws a RiskError as the
+ * summary does.
+ */
+function evaluateCore(acc: CompiledAccount, a: RiskArrays): void {
+  if (acc.paramsHash !== a.params.hash) {
+    throw new RiskError('RISK_INVALID_PARAMS', {
+      field: 'account.paramsHash',
+      value: acc.paramsHash,
+      limit: `= ${a.params.hash}`,
     });
+  }
+  if (a.anyUnusable) checkViews(acc, a, false);
+  ensureScratch(a.cols, a.params.underlyings.length, a.jointCount, acc.data[0]!);
+  const plan = acc.plan;
+  evaluateView(acc, a, PLAN_ALL_AT, 0, 0, null);
+  allNU = vNU;
+  finalNU = 0;
+  rMm = vMm;
+  rIm = vIm;
+  rEs = vEs;
+  rBindingFinal = false;
+  const finalAt = plan[PLAN_FINAL_AT]!;
+  if (finalAt !== 0) {
+    evaluateView(acc, a, finalAt, plan[PLAN_FINAL_SIZES_AT]!, 1, null);
+    finalNU = vNU;
+    if (vMm > rMm) {
+      rBindingFinal = true;
+      rMm = vMm;
+      rEs = vEs;
+    }
+    if (vIm > rIm) rIm = vIm;
+  }
+  equityParts(acc, a);
+}
+
+function worstList(arrays: RiskArrays, view: number): WorstScenario[] {
+  const out: WorstScenario[] = [];
+  const names = arrays.params.underlyings;
+  const base = view * scratchU;
+  const nU = view === 1 ? finalNU : allNU;
+  for (let q = base; q < base + nU; q++) {
+    const w = WORSTU[q]!;
+    out.push({ underlying: names[UIDX[q]!]!, scenario: w < 0 ? 'basis' : w, pnl: MINU[q]! });
   }
   return out;
 }
@@ -514,66 +534,130 @@ function worstList(arrays: RiskArrays, nU: number): WorstScenario[] {
  * {@link RiskError} of any instrument or feed the account needs that is unusable.
  */
 export function evaluateAccount(acc: CompiledAccount, arrays: RiskArrays): MarginSummary {
-  if (acc.paramsHash !== arrays.params.hash) {
-    throw new RiskError('RISK_INVALID_PARAMS', {
-      field: 'account.paramsHash',
-      value: acc.paramsHash,
-      limit: `= ${arrays.params.hash}`,
-    });
-  }
-  const L = accountLayout(acc);
-  evaluateView(acc, arrays, L.sizeAll, ALL, null);
-  let binding: 'all' | 'final' = 'all';
-  let mm = ALL.mm;
-  let im = ALL.im;
-  let es = ALL.es;
-  let worst: WorstScenario[];
-  if (L.hasProvisional) {
-    const allWorst = worstList(arrays, ALL.nU);
-    evaluateView(acc, arrays, L.sizeFinal, FIN, null);
-    if (FIN.mm > mm) {
-      binding = 'final';
-      mm = FIN.mm;
-      es = FIN.es;
-      worst = worstList(arrays, FIN.nU);
-    } else worst = allWorst;
-    if (FIN.im > im) im = FIN.im;
-  } else worst = worstList(arrays, ALL.nU);
-  const { equity, mtm } = equityParts(acc, arrays);
+  evaluateCore(acc, arrays);
+  const equity = eqEquity;
+  const mtm = eqMtm;
+  const im = rIm;
+  const mm = rMm;
   const cash = Number(acc.cashMicro) / 1e6;
   return {
     equity: acc.cashMicro + usdToMicroFloor(equity, 'equity'),
     im: usdToMicroCeil(im, 'im'),
     mm: usdToMicroCeil(mm, 'mm'),
     mtm: usdToMicroFloor(mtm, 'mtm'),
-    worst,
-    binding,
-    esLoss: es,
+    worst: worstList(arrays, rBindingFinal ? 1 : 0),
+    binding: rBindingFinal ? 'final' : 'all',
+    esLoss: rEs,
     raw: { equity: cash + equity, im, mm, mtm, cashMicro: acc.cashMicro },
   };
+}
+
+/**
+ * Margins of many accounts written into columns (no object per account): the batch form of
+ * {@link evaluateAccount} for re-margining a large set, e.g. after a price move. Row i of each
+ * column belongs to `accounts[i]`.
+ */
+export interface MarginBatch {
+  /** IM in micro-dollars rounded up, as an exactly integer-valued binary64: `BigInt(im[i])` is the summary's `im`. NaN for a failed account. */
+  readonly im: Float64Array;
+  /** MM, as `im`. */
+  readonly mm: Float64Array;
+  /**
+   * Equity without the settlement cash, micro-dollars rounded down (integer-valued binary64):
+   * the summary's `equity` is `accounts[i].cashMicro + BigInt(equityExCash[i])`. NaN for a failed account.
+   */
+  readonly equityExCash: Float64Array;
+  /** 1 when the requirement was bound by final items only (summary `binding: 'final'`). */
+  readonly bindingFinal: Uint8Array;
+  /** The error of each failed account by row; cleared by each call. */
+  readonly errors: Map<number, RiskError>;
+}
+
+/** Allocates a {@link MarginBatch} for `n` accounts. */
+export function createMarginBatch(n: number): MarginBatch {
+  return {
+    im: new Float64Array(n),
+    mm: new Float64Array(n),
+    equityExCash: new Float64Array(n),
+    bindingFinal: new Uint8Array(n),
+    errors: new Map(),
+  };
+}
+
+/**
+ * Evaluates `accounts` under `arrays` into `out` (length ≥ accounts): the same numbers as
+ * {@link evaluateAccount}, quantised the same way (requirements ⌈x·10⁶⌉, equity ⌊x·10⁶⌋), kept as
+ * binary64 integers — exact, since ⌈·⌉ and ⌊·⌋ of a binary64 are representable — so no `bigint` is
+ * made per account. Failed accounts (a RiskError, including a non-finite result) get NaN and an
+ * entry in `out.errors`. Returns the number of failed accounts.
+ */
+export function evaluateAccountsInto(
+  accounts: readonly CompiledAccount[],
+  arrays: RiskArrays,
+  out: MarginBatch,
+): number {
+  out.errors.clear();
+  const im = out.im;
+  const mm = out.mm;
+  const eq = out.equityExCash;
+  const bf = out.bindingFinal;
+  for (let i = 0; i < accounts.length; i++) {
+    try {
+      evaluateCore(accounts[i]!, arrays);
+      const e = eqEquity;
+      const x = rIm;
+      const y = rMm;
+      const t = eqMtm;
+      // Same checks, same order as evaluateAccount's object literal (equity, im, mm, mtm).
+      if (!Number.isFinite(e)) notFinite('equity', e);
+      if (!Number.isFinite(x)) notFinite('im', x);
+      if (!Number.isFinite(y)) notFinite('mm', y);
+      if (!Number.isFinite(t)) notFinite('mtm', t);
+      eq[i] = Math.floor(e * 1e6) + 0;
+      im[i] = -Math.floor(-(x * 1e6)) + 0;
+      mm[i] = -Math.floor(-(y * 1e6)) + 0;
+      bf[i] = rBindingFinal ? 1 : 0;
+    } catch (err) {
+      if (!(err instanceof RiskError)) throw err;
+      eq[i] = Number.NaN;
+      im[i] = Number.NaN;
+      mm[i] = Number.NaN;
+      bf[i] = 0;
+      out.errors.set(i, err);
+    }
+  }
+  return out.errors.size;
+}
+
+function notFinite(field: string, x: number): never {
+  throw new RiskError('RISK_NOT_FINITE', { field, value: String(x), limit: 'finite' });
 }
 
 /**
  * The grid stage alone (benchmarks, the STF's scenario view): each held underlying's weighted
  * scenario P&L over all items, written into `out` at row `underlyingIndex·S` (length ≥
  * underlyings × S), by exactly the accumulation {@link evaluateAccount} uses. Returns how many
- * underlyings the account holds.
+ * underlyings the account holds. Throws the status error of the first unusable instrument it holds.
  */
 export function scenarioPnlInto(acc: CompiledAccount, arrays: RiskArrays, out: Float64Array): number {
+  if (arrays.anyUnusable) checkViews(acc, arrays, true);
   const S = arrays.scenarioCount;
   const w = arrays.params.scenarioWeight;
-  ensureScratch(arrays.cols, arrays.params.underlyings.length, arrays.jointCount);
-  const n = acc.data[0]!;
-  const sizeAll = ACCOUNT_HEADER + n;
-  let held = 0;
-  let i = 0;
-  while (i < n) {
-    i = accumulateUnderlying(acc, arrays, sizeAll, i, false);
+  ensureScratch(arrays.cols, arrays.params.underlyings.length, arrays.jointCount, acc.data[0]!);
+  const plan = acc.plan;
+  const sizes = acc.planSizes;
+  let ii = PLAN_ALL_AT;
+  let ff = 0;
+  const nG = plan[ii++]!;
+  const p = P;
+  for (let g = 0; g < nG; g++) {
+    accumulateGroup(plan, sizes, ii, ff, arrays, false);
+    ii = cI;
+    ff = cF;
     const o = gU * S;
-    for (let s = 0; s < S; s++) out[o + s] = w[s]! * P[1 + s]!;
-    held++;
+    for (let s = 0; s < S; s++) out[o + s] = w[s]! * p[s]!;
   }
-  return held;
+  return nG;
 }
 
 const ZERO_GREEKS: Greeks = { delta: 0, gamma: 0, vega: 0, theta: 0, rho: 0 };
@@ -594,7 +678,9 @@ export function reportAccount(acc: CompiledAccount, arrays: RiskArrays): MarginR
   const L = accountLayout(acc);
   const d = acc.data;
   const sizeOff = useFinal ? L.sizeFinal : L.sizeAll;
-  evaluateView(acc, arrays, sizeOff, useFinal ? FIN : ALL, cap);
+  ensureScratch(C, cp.underlyings.length, arrays.jointCount, L.n);
+  if (useFinal) evaluateView(acc, arrays, acc.plan[PLAN_FINAL_AT]!, acc.plan[PLAN_FINAL_SIZES_AT]!, 1, cap);
+  else evaluateView(acc, arrays, PLAN_ALL_AT, 0, 0, cap);
   const { positions } = accountParts(acc.source, uni, cp);
   const instrAt = (i: number): number => d[L.instr + i]!;
   const sizeAt = (i: number): number => d[sizeOff + i]!;

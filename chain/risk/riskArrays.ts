@@ -43,8 +43,23 @@ export interface RiskArrays {
    * every option alone in its bucket.
    */
   readonly pnl: Float64Array;
+  /**
+   * The margin step's layouts of the same numbers (copies, built once per snapshot), so its hot
+   * loops run over one contiguous column range:
+   * `gridPnl` — the `pnl` rows without columns 0, S+1, S+2: stride {@link RiskArrays.gridCols} =
+   * S + J, columns 0 … S−1 the scenarios and S … S+J−1 the ES joint columns;
+   * `basisPnl` — per `pnl` row its two basis columns (S+1, S+2), stride 2;
+   * `valuesGrid` — the `values` rows reordered to [0, 1 … S, S+3 … C−1, S+1, S+2] (value, scenarios,
+   * ES columns, basis up, basis down), stride `cols`.
+   */
+  readonly gridCols: number;
+  readonly gridPnl: Float64Array;
+  readonly basisPnl: Float64Array;
+  readonly valuesGrid: Float64Array;
   /** Per instrument: null when usable, else the error an account holding it gets. */
   readonly status: readonly (RiskError | null)[];
+  /** Whether any instrument's `status` is an error (when false the margin step skips its checks). */
+  readonly anyUnusable: boolean;
   /** Per option: the implied vol used (unshocked), NaN otherwise. */
   readonly vol: Float64Array;
   /** Per bucket: static discount SD_e = base·e^(−T·(max(r,0)·rateMult + rateAdd)). */
@@ -480,6 +495,28 @@ export function buildRiskArrays(
     }
   }
 
+  // The margin step's contiguous layouts (see RiskArrays.gridPnl): plain copies, no arithmetic.
+  const G = S + J;
+  const gridPnl = new Float64Array(2 * n * G);
+  const basisPnl = new Float64Array(2 * n * 2);
+  const valuesGrid = new Float64Array(n * C);
+  for (let r = 0; r < 2 * n; r++) {
+    const src = r * C;
+    const dst = r * G;
+    for (let s = 0; s < S; s++) gridPnl[dst + s] = pnl[src + 1 + s]!;
+    for (let j = 0; j < J; j++) gridPnl[dst + S + j] = pnl[src + S + 3 + j]!;
+    basisPnl[2 * r] = pnl[src + S + 1]!;
+    basisPnl[2 * r + 1] = pnl[src + S + 2]!;
+  }
+  for (let i = 0; i < n; i++) {
+    const o = i * C;
+    for (let c = 0; c <= S; c++) valuesGrid[o + c] = values[o + c]!;
+    for (let j = 0; j < J; j++) valuesGrid[o + S + 1 + j] = values[o + S + 3 + j]!;
+    valuesGrid[o + G + 1] = values[o + S + 1]!;
+    valuesGrid[o + G + 2] = values[o + S + 2]!;
+  }
+  const anyUnusable = status.some((e) => e !== null);
+
   // Fingerprint: row values + the facts an account's margin reads beside them.
   const FP = C + 12;
   const fingerprint = new Float64Array(n * FP);
@@ -511,7 +548,12 @@ export function buildRiskArrays(
     jointCount: J,
     values,
     pnl,
+    gridCols: G,
+    gridPnl,
+    basisPnl,
+    valuesGrid,
     status,
+    anyUnusable,
     vol,
     bucketDiscount,
     bucketBasisFactor,
