@@ -6,7 +6,7 @@
 import { createHash, createPublicKey, sign as edSign, verify as edVerify } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { HubStore as NodeStore } from '../../state/index.ts';
+import type { HubStore as NodeStore, StateReader } from '../../state/index.ts';
 import { getAccount } from '../accounts.ts';
 import { blockHash, dataHash, resultsHash } from '../block.ts';
 import {
@@ -14,6 +14,7 @@ import {
   BlockCodec,
   type Genesis,
   type Header,
+  type Params,
   type TxResult,
   TxResultCodec,
 } from '../codec/messages.ts';
@@ -27,7 +28,7 @@ import { anteCheck } from '../stf/applyTx.ts';
 import { type DecodedTx, decodeTx, signDocDigest } from '../tx.ts';
 import type { SequencerKey } from './home.ts';
 import { DEFAULT_MEMPOOL_OPTS, Mempool, type MempoolOpts } from './mempool.ts';
-import { SigPool } from './sigPool.ts';
+import { SIGN_DOC_FAST_MAX_ACCOUNT, SigPool, signDocBytes } from './sigPool.ts';
 
 /** Node records kept beside state in the block batch. */
 const NODE_LAST = new TextEncoder().encode('node/last');
@@ -136,6 +137,11 @@ export class HubNode extends EventEmitter {
   /** Per account (hex): the admission in progress, so an account's txs are admitted in order. */
   private readonly admitting = new Map<string, Promise<CheckTxResult>>();
   private last: LastBlock;
+  /** The committed params, decoded once per committed height (CheckTx needs them per tx). */
+  private paramsCache: { height: bigint; bytes: Uint8Array; params: Params } | undefined;
+  /** bech32 of signer addresses (hex → umg1…) for the sender index; bounded. */
+  private readonly bech32Cache = new Map<string, string>();
+  private readonly chainIdBytes: Uint8Array;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private producing: Promise<void> = Promise.resolve();
@@ -162,6 +168,7 @@ export class HubNode extends EventEmitter {
     this.mempool = new Mempool(opts.mempool ?? DEFAULT_MEMPOOL_OPTS);
     this.sigs = new SigPool(opts.sigThreads !== undefined ? { threads: opts.sigThreads } : {});
     this.genesisHash = genesisHash(opts.genesis);
+    this.chainIdBytes = new TextEncoder().encode(opts.genesis.chainId);
     this.last = last;
   }
 
@@ -256,20 +263,20 @@ export class HubNode extends EventEmitter {
    * bad input: the result carries the code.
    */
   async checkTx(bytes: Uint8Array): Promise<CheckTxResult> {
-    const hash = new Uint8Array(createHash('sha256').update(bytes).digest());
     let tx: DecodedTx;
-    let paramsBytes: Uint8Array;
+    let committed: { bytes: Uint8Array; params: Params };
     try {
       if (this.opts.follow !== undefined) {
         throw new ChainError('MEMPOOL_FULL', 'this node is a follower; broadcast to the sequencer');
       }
-      const view = this.store.view();
-      paramsBytes = view.get(paramsKey())!;
-      tx = decodeTx(bytes, readParams(view));
+      committed = this.committedParams();
+      tx = decodeTx(bytes, committed.params);
       this.mempool.checkCapacity(tx);
     } catch (e) {
-      return this.rejected(e, hash);
+      return this.rejected(e, new Uint8Array(createHash('sha256').update(bytes).digest()));
     }
+    const hash = tx.hash;
+    const paramsBytes = committed.bytes;
     // Admission is serial per account (its sequence order) and concurrent across accounts, so
     // signature checks of different accounts overlap on the worker threads.
     const acctHex = toHex(tx.signer);
@@ -281,6 +288,19 @@ export class HubNode extends EventEmitter {
     } finally {
       if (this.admitting.get(acctHex) === mine) this.admitting.delete(acctHex);
     }
+  }
+
+  /**
+   * The committed params with their bytes (the key `prechecked` entries are matched on), decoded
+   * again only when a commit changed the bytes.
+   */
+  private committedParams(view: StateReader = this.store.view()): { bytes: Uint8Array; params: Params } {
+    const c = this.paramsCache;
+    if (c !== undefined && c.height === this.store.height) return c;
+    const bytes = view.get(paramsKey())!;
+    const params = c !== undefined && bytesEqual(c.bytes, bytes) ? c.params : readParams(view);
+    this.paramsCache = { height: this.store.height, bytes, params };
+    return this.paramsCache;
   }
 
   private rejected(e: unknown, hash: Uint8Array): CheckTxResult {
@@ -298,17 +318,21 @@ export class HubNode extends EventEmitter {
   ): Promise<CheckTxResult> {
     try {
       const view = this.store.view();
-      const params = readParams(view);
+      const params = this.committedParams(view).params;
       const account = getAccount(view, tx.signer);
       const expected = account === undefined ? 0n : this.nextSequence(acctHex, account.sequence);
       anteCheck(view, tx, this.config, { height: this.height + 1n, timeMs: BigInt(Date.now()) }, params, {
         expectedSequence: expected,
         signatureVerified: true,
       });
+      const heightBefore = this.store.height;
       await this.verifySignature(tx, account!.accountNumber);
-      // Re-check after the await: a block may have committed meanwhile.
+      // Re-check after the await: a block may have committed meanwhile (then re-read the account).
       this.mempool.checkCapacity(tx);
-      const current = getAccount(this.store.view(), tx.signer) ?? account!;
+      const current =
+        this.store.height === heightBefore
+          ? account!
+          : (getAccount(this.store.view(), tx.signer) ?? account!);
       const base = this.nextSequence(acctHex, current.sequence);
       if (tx.sequence !== base) {
         throw new ChainError(
@@ -347,11 +371,20 @@ export class HubNode extends EventEmitter {
   private async verifySignature(tx: DecodedTx, accountNumber: bigint): Promise<void> {
     if (!isLowS(tx.signature))
       throw new ChainError('TX_HIGH_S', 'signature has a high s value; normalise it to low s (BIP-62)');
-    const ok = await this.sigs.verify(
-      signDocDigest(tx, this.config.chainId, accountNumber),
-      tx.signature,
-      tx.pubKey,
-    );
+    // The SignDoc is hashed on the worker; account numbers past the fast encoder's range are
+    // hashed here by the reference encoder.
+    const ok =
+      accountNumber <= SIGN_DOC_FAST_MAX_ACCOUNT
+        ? await this.sigs.verifyDoc(
+            signDocBytes(tx.bodyBytes, tx.authInfoBytes, this.chainIdBytes, accountNumber),
+            tx.signature,
+            tx.pubKey,
+          )
+        : await this.sigs.verify(
+            signDocDigest(tx, this.config.chainId, accountNumber),
+            tx.signature,
+            tx.pubKey,
+          );
     if (!ok) {
       throw new ChainError(
         'TX_SIGNATURE',
@@ -433,7 +466,7 @@ export class HubNode extends EventEmitter {
       blockBytes: BlockCodec.toBytes(block),
       txs: txs.map((t, i) => ({
         hash: t.hash,
-        senders: [bech32FromBytes(t.signer)],
+        senders: [this.bech32Of(t.signer)],
         txBytes: t.bytes,
         resultBytes: TxResultCodec.toBytes(results[i]!),
       })),
@@ -456,6 +489,17 @@ export class HubNode extends EventEmitter {
     const out: CommittedBlock = { block, header, hash, results, txHashes: txs.map((t) => t.hash), root };
     this.emit('block', out);
     return out;
+  }
+
+  private bech32Of(address: Uint8Array): string {
+    const k = toHex(address);
+    let b = this.bech32Cache.get(k);
+    if (b === undefined) {
+      b = bech32FromBytes(address);
+      if (this.bech32Cache.size >= 100_000) this.bech32Cache.clear();
+      this.bech32Cache.set(k, b);
+    }
+    return b;
   }
 
   /** Checks a sequencer block against local state and applies it (follower). Throws FollowError. */
