@@ -24,6 +24,13 @@ import {
   writeBridgeConfig,
 } from './hyperlane/config.ts';
 import { META, metaKey } from './keys.ts';
+import {
+  decodeMarginConfig,
+  encodeMarginConfig,
+  marginConfigFromJson,
+  writeMarginConfig,
+} from './margin/config.ts';
+import { type OracleConfig, validateOracleConfig, writeOracleConfig } from './oracle/index.ts';
 import { DEFAULT_PARAMS, validateParams, writeParams } from './params.ts';
 
 /** genesis.json as written on disk. */
@@ -36,6 +43,81 @@ export interface GenesisJson {
   accounts: { address: string; pub_key: string; fee_balance: string }[];
   /** Hyperlane origins (chain/hyperlane/config.ts); absent on a chain without a bridge. */
   bridge?: BridgeConfigJson;
+  /** Unified margin (chain/margin/config.ts, camelCase, bigints as decimal strings); needs `bridge`. */
+  margin?: Record<string, unknown>;
+  /** The oracle committee (chain/oracle); absent: set later by MsgUpdateOracleConfig. */
+  oracle?: OracleConfigJson;
+}
+
+/** The oracle section of genesis.json. */
+export interface OracleConfigJson {
+  signers: string[];
+  min_observations: number;
+  super_majority: number;
+  window_ms: string;
+  max_jump_ppm: string;
+  stale_withdrawals_ms: string;
+  stale_liquidations_ms: string;
+  liquidation_grace_ms: string;
+}
+
+function oracleFromJson(j: unknown): OracleConfig {
+  if (typeof j !== 'object' || j === null) invalid('oracle', 'is not an object');
+  const o = j as Record<string, unknown>;
+  const known = [
+    'signers',
+    'min_observations',
+    'super_majority',
+    'window_ms',
+    'max_jump_ppm',
+    'stale_withdrawals_ms',
+    'stale_liquidations_ms',
+    'liquidation_grace_ms',
+  ];
+  for (const k of Object.keys(o)) if (!known.includes(k)) invalid(`oracle.${k}`, 'is not an oracle field');
+  if (!Array.isArray(o.signers)) invalid('oracle.signers', 'must be an array of 0x addresses');
+  const signers = (o.signers as unknown[]).map((x, i) => {
+    const b =
+      typeof x === 'string' && /^0x[0-9a-fA-F]{40}$/.test(x) ? fromHex(x.slice(2).toLowerCase()) : undefined;
+    if (b === undefined) invalid(`oracle.signers[${i}]`, `is not a 0x address: ${JSON.stringify(x)}`);
+    return b;
+  });
+  const int = (k: string) => {
+    const v = o[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+      invalid(`oracle.${k}`, 'must be a non-negative integer');
+    return v as number;
+  };
+  const c: OracleConfig = {
+    signers,
+    minObservations: int('min_observations'),
+    superMajority: int('super_majority'),
+    windowMs: uint('oracle.window_ms', o.window_ms),
+    maxJumpPpm: uint('oracle.max_jump_ppm', o.max_jump_ppm),
+    staleWithdrawalsMs: uint('oracle.stale_withdrawals_ms', o.stale_withdrawals_ms),
+    staleLiquidationsMs: uint('oracle.stale_liquidations_ms', o.stale_liquidations_ms),
+    liquidationGraceMs: uint('oracle.liquidation_grace_ms', o.liquidation_grace_ms),
+  };
+  try {
+    validateOracleConfig(c);
+  } catch (e) {
+    if (e instanceof ChainError) invalid('oracle', e.message);
+    throw e;
+  }
+  return c;
+}
+
+function oracleToJson(c: OracleConfig): OracleConfigJson {
+  return {
+    signers: c.signers.map((b) => `0x${toHex(b)}`),
+    min_observations: c.minObservations,
+    super_majority: c.superMajority,
+    window_ms: c.windowMs.toString(),
+    max_jump_ppm: c.maxJumpPpm.toString(),
+    stale_withdrawals_ms: c.staleWithdrawalsMs.toString(),
+    stale_liquidations_ms: c.staleLiquidationsMs.toString(),
+    liquidation_grace_ms: c.liquidationGraceMs.toString(),
+  };
 }
 
 const PARAM_FIELDS: [keyof Params, string][] = [
@@ -82,6 +164,8 @@ export function parseGenesis(json: unknown): Genesis {
     'params',
     'accounts',
     'bridge',
+    'margin',
+    'oracle',
   ]);
   for (const k of Object.keys(g)) if (!known.has(k)) invalid(k, 'is not a genesis field');
   const chainId = g.chain_id;
@@ -147,6 +231,18 @@ export function parseGenesis(json: unknown): Genesis {
       throw e;
     }
   }
+  let marginJson = '';
+  if (g.margin !== undefined) {
+    if (bridge === undefined) invalid('margin', 'needs a bridge section');
+    try {
+      const m = marginConfigFromJson(g.margin);
+      marginJson = new TextDecoder().decode(encodeMarginConfig(m));
+    } catch (e) {
+      if (e instanceof ChainError) invalid('margin', e.message);
+      throw e;
+    }
+  }
+  const oracle = g.oracle === undefined ? undefined : oracleFromJson(g.oracle);
   return {
     chainId: chainId as string,
     genesisTimeMs,
@@ -155,6 +251,8 @@ export function parseGenesis(json: unknown): Genesis {
     params,
     accounts,
     ...(bridge !== undefined ? { bridge } : {}),
+    ...(marginJson !== '' ? { marginJson } : {}),
+    ...(oracle !== undefined ? { oracle } : {}),
   };
 }
 
@@ -172,6 +270,8 @@ export function genesisToJson(g: Genesis): GenesisJson {
       fee_balance: a.feeBalance,
     })),
     ...(g.bridge !== undefined ? { bridge: bridgeConfigToJson(g.bridge) } : {}),
+    ...(g.marginJson !== undefined && g.marginJson !== '' ? { margin: JSON.parse(g.marginJson) } : {}),
+    ...(g.oracle !== undefined ? { oracle: oracleToJson(g.oracle) } : {}),
   };
 }
 
@@ -196,5 +296,8 @@ export function initChain(state: StateView, g: Genesis): void {
     }
   }
   if (g.bridge !== undefined) writeBridgeConfig(state, g.bridge);
+  if (g.marginJson !== undefined && g.marginJson !== '')
+    writeMarginConfig(state, decodeMarginConfig(new TextEncoder().encode(g.marginJson)));
+  if (g.oracle !== undefined) writeOracleConfig(state, g.oracle);
   state.set(metaKey(META.genesisHash), genesisHash(g));
 }

@@ -29,6 +29,7 @@ import {
   MsgSubmitReorgEvidenceCodec,
 } from './hyperlane/codec.ts';
 import { moveHeldCollateral } from './hyperlane/holds.ts';
+import type { MarginCache } from './margin/cache.ts';
 
 /** What a message handler sees besides state. */
 export interface MsgContext {
@@ -40,6 +41,8 @@ export interface MsgContext {
   authority: string;
   /** The 20-byte address of the tx signer. */
   signer: Uint8Array;
+  /** The node's margin cache (chain/margin), synced at the previous end-block; absent in CheckTx tools. */
+  margin?: MarginCache;
 }
 
 /** A handler's success: events and the response message bytes (for TxMsgData). */
@@ -150,3 +153,39 @@ export function handlerFor(typeUrl: string): MsgHandler<object> | undefined {
 export function registeredTypes(): [string, MessageCodec<object>][] {
   return [...handlers.values()].map((h) => [h.typeUrl, h.codec]);
 }
+
+import { applyRequestAllowance } from './margin/allowance.ts';
+import {
+  MARGIN_TYPE_URL,
+  MsgCancelSettlementCodec,
+  MsgLiquidateCodec,
+  MsgRequestAllowanceCodec,
+  MsgWithdrawCodec,
+} from './margin/codec.ts';
+import { applyLiquidate } from './margin/liquidate.ts';
+import { applyCancelSettlement, applyWithdraw } from './margin/withdraw.ts';
+
+register({
+  typeUrl: MARGIN_TYPE_URL.MsgWithdraw,
+  codec: MsgWithdrawCodec,
+  signer: (m) => m.sender,
+  apply: applyWithdraw,
+});
+register({
+  typeUrl: MARGIN_TYPE_URL.MsgRequestAllowance,
+  codec: MsgRequestAllowanceCodec,
+  signer: (m) => m.sender,
+  apply: applyRequestAllowance,
+});
+register({
+  typeUrl: MARGIN_TYPE_URL.MsgLiquidate,
+  codec: MsgLiquidateCodec,
+  signer: (m) => m.keeper,
+  apply: applyLiquidate,
+});
+register({
+  typeUrl: MARGIN_TYPE_URL.MsgCancelSettlement,
+  codec: MsgCancelSettlementCodec,
+  signer: (m) => m.sender,
+  apply: applyCancelSettlement,
+});

@@ -3,6 +3,7 @@
  * The tables mirror the `.proto` files field for field (pinned by test/unit/chain/proto.test.ts).
  */
 import { type BridgeConfig, BridgeConfigCodec } from '../hyperlane/codec.ts';
+import { type OracleConfig, OracleConfigCodec } from '../oracle/codec.ts';
 import { defineMessage } from './proto.ts';
 
 /** Params (params.proto). Gas in gas units, fees in atomic units of `feeDenom`. */
@@ -183,6 +184,10 @@ export interface Genesis {
   accounts: GenesisAccount[];
   /** The bridge section (chain/hyperlane/config.ts); absent on a chain without Hyperlane. */
   bridge?: BridgeConfig | undefined;
+  /** The unified-margin section as canonical JSON (chain/margin/config.ts); '' without one. */
+  marginJson?: string | undefined;
+  /** The oracle committee (chain/oracle); absent: set later by MsgUpdateOracleConfig. */
+  oracle?: OracleConfig | undefined;
 }
 export const GenesisCodec = defineMessage<Genesis>('unimargin.v1.Genesis', [
   { no: 1, name: 'chainId', kind: 'string' },
@@ -192,6 +197,8 @@ export const GenesisCodec = defineMessage<Genesis>('unimargin.v1.Genesis', [
   { no: 5, name: 'params', kind: 'message', type: ParamsCodec },
   { no: 6, name: 'accounts', kind: 'message', type: GenesisAccountCodec, repeated: true },
   { no: 7, name: 'bridge', kind: 'message', type: BridgeConfigCodec },
+  { no: 8, name: 'marginJson', kind: 'string' },
+  { no: 9, name: 'oracle', kind: 'message', type: OracleConfigCodec },
 ]);
 
 /** Type URLs of the hub's transaction messages. */

@@ -58,6 +58,8 @@ function wireOf(kind: FieldSpec['kind']): WireType {
 }
 
 function isDefault(kind: FieldSpec['kind'], v: unknown): boolean {
+  // An optional scalar left undefined is absent, like its default.
+  if (v === undefined) return true;
   switch (kind) {
     case 'string':
       return v === '';

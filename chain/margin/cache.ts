@@ -228,6 +228,25 @@ export class MarginCache {
     return out;
   }
 
+  /** Rebuilds and re-margins the given accounts (after end-block writes of their own). */
+  refresh(
+    state: StateReader,
+    config: MarginConfig,
+    bridge: BridgeRuntime,
+    timeMs: bigint,
+    ids: Iterable<string>,
+  ): void {
+    const engine = this.engine;
+    if (engine === undefined) return;
+    const set = [...new Set(ids)].sort();
+    for (const id of set) this.setAccount(state, config, bridge, timeMs, id);
+    if (engine.arrays === null) return;
+    for (const [id, m] of engine.update(set, [])) {
+      const c = this.accounts.get(id);
+      if (c !== undefined) this.accounts.set(id, { view: c.view, margin: m });
+    }
+  }
+
   private touchFromKey(state: StateReader, k: string, v: Uint8Array | null, touched: Set<string>): void {
     const p = k.slice(0, 2);
     if (p === P_LEDGER) {

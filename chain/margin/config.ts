@@ -27,7 +27,7 @@ export interface InstrumentListing {
   readonly domain: number;
   /** bytes32 instrument id as the adapter reports it, lowercase 0x hex. */
   readonly instrumentId: string;
-  /** The kernel instrument (its `id` must be unique across listings). */
+  /** The kernel instrument (listed on several domains with one definition: one perp per underlying). */
   readonly instrument: Instrument;
   /** Token of its realised P&L on that domain (20-byte lowercase 0x hex; registered in the bridge config). */
   readonly settlementToken: string;
@@ -100,6 +100,7 @@ function bad(field: string, why: string): never {
 }
 
 const HEX20 = /^0x[0-9a-f]{40}$/;
+const big = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 const HEX32 = /^0x[0-9a-f]{64}$/;
 
 /**
@@ -115,7 +116,7 @@ export function validateMarginConfig(c: MarginConfig): void {
     if (e instanceof RiskError) bad('risk', e.message);
     throw e;
   }
-  const ids = new Set<string>();
+  const ids = new Map<string, Instrument>();
   const keys = new Set<string>();
   c.instruments.forEach((l, i) => {
     const f = `instruments[${i}]`;
@@ -125,8 +126,12 @@ export function validateMarginConfig(c: MarginConfig): void {
       bad(`${f}.instrumentId`, `must be lowercase 0x bytes32; got ${l.instrumentId}`);
     if (!HEX20.test(l.settlementToken)) bad(`${f}.settlementToken`, 'must be a lowercase 0x address');
     if (!HEX20.test(l.market)) bad(`${f}.market`, 'must be a lowercase 0x address');
-    if (ids.has(l.instrument.id)) bad(`${f}.instrument.id`, `${l.instrument.id} is listed twice`);
-    ids.add(l.instrument.id);
+    // One kernel instrument may be listed on several domains (one perp per underlying): the
+    // definitions must then agree, so positions on different chains net against each other.
+    const prev = ids.get(l.instrument.id);
+    if (prev !== undefined && JSON.stringify(prev, big) !== JSON.stringify(l.instrument, big))
+      bad(`${f}.instrument`, `${l.instrument.id} is listed with another definition`);
+    ids.set(l.instrument.id, l.instrument);
     const k = `${l.domain}/${l.instrumentId}`;
     if (keys.has(k)) bad(`${f}.instrumentId`, `${k} is listed twice`);
     keys.add(k);

@@ -37,6 +37,8 @@ export const MG = {
   settlementDeadline: 0x0e,
   /** → u64: block time (ms) of the oracle snapshot the kernel's risk arrays are built at */
   snapshotTime: 0x0f,
+  /** → OracleGate: liquidations paused by stale prices and when they resume */
+  oracleGate: 0x10,
 } as const;
 
 const u32 = (n: number) => {
@@ -77,3 +79,4 @@ export const settlementDeadlineKey = (deadlineMs: bigint, sid: Uint8Array) =>
   tbl(MG.settlementDeadline, u64be(deadlineMs), sid);
 export const settlementDeadlinePrefix = () => tbl(MG.settlementDeadline);
 export const snapshotTimeKey = () => tbl(MG.snapshotTime);
+export const oracleGateKey = () => tbl(MG.oracleGate);

@@ -23,6 +23,7 @@ import { ChainError } from '../errors.ts';
 import { genesisHash, initChain } from '../genesis.ts';
 import { concatBytes, paramsKey } from '../keys.ts';
 import { readParams } from '../params.ts';
+import { MarginCache } from '../margin/cache.ts';
 import { applyBlock, type ChainConfig, stfVersionAt } from '../stf/applyBlock.ts';
 import { anteCheck } from '../stf/applyTx.ts';
 import { type DecodedTx, decodeTx, signDocDigest } from '../tx.ts';
@@ -129,6 +130,8 @@ export class HubNode extends EventEmitter {
   private readonly sigs: SigPool;
   /** Txs admitted by CheckTx with the params bytes they were decoded under. */
   private readonly prechecked = new Map<Uint8Array, { tx: DecodedTx; params: Uint8Array }>();
+  /** Derived margin cache (chain/margin): built from state on the first block, then kept in line. */
+  private readonly marginCache = new MarginCache();
   /**
    * Per account (hex): the sequence after its txs reaped into the block being committed — those
    * are neither in the mempool nor in committed state until the commit lands.
@@ -413,7 +416,7 @@ export class HubNode extends EventEmitter {
       if (p !== undefined && bytesEqual(p.params, paramsBytes)) prechecked.set(t.bytes, p.tx);
     }
     let view = this.store.view();
-    let r = applyBlock(view, { height, timeMs, txs: txs.map((t) => t.bytes) }, this.config, { prechecked });
+    let r = applyBlock(view, { height, timeMs, txs: txs.map((t) => t.bytes) }, this.config, { prechecked, margin: this.marginCache });
     while (!r.ok) {
       // A tx admitted earlier became inapplicable (should not happen; recheck keeps the pool
       // consistent). Drop it and everything of its account after it, then retry.
@@ -422,7 +425,7 @@ export class HubNode extends EventEmitter {
       this.log.warn({ code: r.error.code, tx: toHex(bad.hash) }, 'dropping a tx that no longer applies');
       txs = txs.filter((t, i) => i < badIndex || !bytesEqual(t.signer, bad.signer));
       view = this.store.view();
-      r = applyBlock(view, { height, timeMs, txs: txs.map((t) => t.bytes) }, this.config, { prechecked });
+      r = applyBlock(view, { height, timeMs, txs: txs.map((t) => t.bytes) }, this.config, { prechecked, margin: this.marginCache });
     }
     const header: Header = {
       chainId: this.config.chainId,
@@ -591,7 +594,9 @@ export class HubNode extends EventEmitter {
     }
     const view = this.store.view();
     const params = readParams(view);
-    const r = applyBlock(view, { height: h.height, timeMs: h.timeMs, txs: block.txs }, this.config);
+    const r = applyBlock(view, { height: h.height, timeMs: h.timeMs, txs: block.txs }, this.config, {
+      margin: this.marginCache,
+    });
     if (!r.ok) {
       throw new FollowError(
         'FOLLOW_INVALID_BLOCK',

@@ -8,8 +8,13 @@
  * {@link STF_VERSIONS}, so old blocks replay with the rules of their time.
  */
 import type { StateView } from '../../state/types.ts';
-import type { TxResult } from '../codec/messages.ts';
+import type { Event, TxResult } from '../codec/messages.ts';
 import { ChainError } from '../errors.ts';
+import { applyGovernanceEndBlock } from '../governance/endBlock.ts';
+import { readBridge } from '../hyperlane/config.ts';
+import { MarginCache } from '../margin/cache.ts';
+import { readMarginConfig } from '../margin/config.ts';
+import { applyMarginEndBlock } from '../margin/endBlock.ts';
 import { readParams } from '../params.ts';
 import { type DecodedTx, decodeTx } from '../tx.ts';
 import { anteCheck, type BlockContext, type ChainConfig, executeTx } from './applyTx.ts';
@@ -29,10 +34,16 @@ export interface ApplyBlockOpts {
    * and the account number, so skipping them changes no outcome.
    */
   prechecked?: ReadonlyMap<Uint8Array, DecodedTx>;
+  /**
+   * The node's margin cache, in line with the state before this block (chain/margin/cache.ts).
+   * Without one, a fresh cache is built from the state before the first tx: the same results,
+   * at the cost of a full re-margin (followers replaying, `verify`, tests).
+   */
+  margin?: MarginCache;
 }
 
 export type ApplyBlockResult =
-  | { ok: true; results: TxResult[]; gasWanted: bigint }
+  | { ok: true; results: TxResult[]; gasWanted: bigint; endBlockEvents: Event[] }
   | { ok: false; error: ChainError; txIndex: number };
 
 type ApplyFn = (
@@ -44,6 +55,8 @@ type ApplyFn = (
 
 const applyBlockV1: ApplyFn = (state, block, config, opts) => {
   const params = readParams(state);
+  const margin = opts.margin!;
+  const blockCtx = { ...block, margin };
   const results: TxResult[] = [];
   let gasWanted = 0n;
   for (const [i, bytes] of block.txs.entries()) {
@@ -59,19 +72,42 @@ const applyBlockV1: ApplyFn = (state, block, config, opts) => {
       }
       const verified = pre !== undefined;
       const account = anteCheck(state, tx, config, block, params, { signatureVerified: verified });
-      results.push(executeTx(state, tx, account, config, block));
+      results.push(executeTx(state, tx, account, config, blockCtx));
     } catch (e) {
       if (e instanceof ChainError) return { ok: false, error: e, txIndex: i };
       throw e;
     }
   }
-  return { ok: true, results, gasWanted };
+  return { ok: true, results, gasWanted, endBlockEvents: [] };
 };
 
+/**
+ * End-block of v1, after the txs' checkpoint is folded in (it reads the block's net changes):
+ * governance activations, then unified margin (chain/margin/endBlock.ts).
+ */
+function endBlockV1(state: StateView, block: BlockInput, margin: MarginCache): Event[] {
+  const events: Event[] = [];
+  applyGovernanceEndBlock(state, { height: block.height, timeMs: block.timeMs, events });
+  applyMarginEndBlock(state, { height: block.height, timeMs: block.timeMs, events, cache: margin });
+  return events;
+}
+
+/** A cache that has never seen this chain's margin config is built from the state before the block. */
+function prepareMargin(state: StateView, cache: MarginCache, timeMs: bigint): void {
+  if (cache.kernel !== undefined) return;
+  const config = readMarginConfig(state);
+  const bridge = readBridge(state);
+  if (config === undefined || bridge === undefined) return;
+  cache.sync(state, config, bridge, timeMs, undefined);
+}
+
 /** STF versions by activation height, ascending. Append a version; never edit an activated one. */
-export const STF_VERSIONS: readonly { fromHeight: bigint; version: number; apply: ApplyFn }[] = [
-  { fromHeight: 1n, version: 1, apply: applyBlockV1 },
-];
+export const STF_VERSIONS: readonly {
+  fromHeight: bigint;
+  version: number;
+  apply: ApplyFn;
+  endBlock: (state: StateView, block: BlockInput, margin: MarginCache) => Event[];
+}[] = [{ fromHeight: 1n, version: 1, apply: applyBlockV1, endBlock: endBlockV1 }];
 
 /** The STF version in force at `height`. */
 export function stfVersionAt(height: bigint): number {
@@ -91,10 +127,15 @@ export function applyBlock(
   opts: ApplyBlockOpts = {},
 ): ApplyBlockResult {
   const version = stfVersionAt(block.height);
-  const fn = STF_VERSIONS.find((s) => s.version === version)!.apply;
+  const v = STF_VERSIONS.find((s) => s.version === version)!;
+  const margin = opts.margin ?? new MarginCache();
+  prepareMargin(state, margin, block.timeMs);
   state.checkpoint();
-  const r = fn(state, block, config, opts);
-  if (r.ok) state.commit();
-  else state.revert();
-  return r;
+  const r = v.apply(state, block, config, { ...opts, margin });
+  if (!r.ok) {
+    state.revert();
+    return r;
+  }
+  state.commit();
+  return { ...r, endBlockEvents: v.endBlock(state, block, margin) };
 }

@@ -11,6 +11,7 @@ import { getAccount, getEvmLink, getFeeBalance, setAccount, setEvmLink, setFeeBa
 import type { Account, Event, Params, TxResult } from '../codec/messages.ts';
 import { bech32FromBytes, bytesEqual, evmAddressBytes } from '../crypto.ts';
 import { ChainError } from '../errors.ts';
+import type { MarginCache } from '../margin/cache.ts';
 import type { MsgContext } from '../msgs.ts';
 import { type DecodedTx, verifyTxSignature } from '../tx.ts';
 
@@ -25,6 +26,8 @@ export interface ChainConfig {
 export interface BlockContext {
   height: bigint;
   timeMs: bigint;
+  /** The margin cache of the block (applyBlock's), handed to message handlers. */
+  margin?: MarginCache;
 }
 
 export interface AnteOpts {
@@ -130,6 +133,7 @@ export function executeTx(
     timeMs: block.timeMs,
     authority: config.authority,
     signer: tx.signer,
+    ...(block.margin !== undefined ? { margin: block.margin } : {}),
   };
   state.checkpoint();
   const responses: Any[] = [];
