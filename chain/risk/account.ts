@@ -413,7 +413,7 @@ export const PLAN_ALL_AT = 2;
  *
  *   plan[0] = start of the final view (0 if none), plan[1] = its start in planSizes
  *   view:    [nGroups]
- *   group:   [u, nBuckets, nItems, perpHeld]                     sizes: [Σ|perp|, Σ|base|]
+ *   group:   [u, nBuckets, nItems, perpHeld, twin, iEnd, fEnd]   sizes: [Σ|perp|, Σ|base|]
  *   bucket:  [b, m, row (m = 1) | k₁ … k_m (m > 1)]              sizes: [nakedShorts, Σ|n|, n (m = 1) | n₁ … n_m]
  *   items:   [row₁ … row_nItems]                                 sizes: [z₁ … z_nItems]
  *
@@ -422,7 +422,10 @@ export const PLAN_ALL_AT = 2;
  * over: options alone in their bucket (row 2k for a long, 2k+1 for a short) and linear positions
  * (row 2k), in canonical order. Naked shorts and Σ|n| are computed here with exactly the arithmetic
  * (and order) the margin step used to do per evaluation. A held underlying whose sizes are all zero
- * in the view keeps an empty group (it still reports a worst scenario).
+ * in the view keeps an empty group (it still reports a worst scenario). `iEnd`/`fEnd` are the cursors
+ * after the group; `twin` (final view only, else −1) is the index of the all-items group that is
+ * identical to this one — same integers, same size bits — because the underlying holds nothing
+ * provisional: its results are the same numbers, so the margin step copies them.
  */
 export function buildPlan(
   data: Float64Array,
@@ -433,11 +436,49 @@ export function buildPlan(
   const F: number[] = [];
   planView(data, universe, ACCOUNT_HEADER + n, I, F);
   if (data[4] === 1) {
+    const allGroups = groupsOf(I, PLAN_ALL_AT, 0);
     I[PLAN_FINAL_AT] = I.length;
     I[PLAN_FINAL_SIZES_AT] = F.length;
     planView(data, universe, ACCOUNT_HEADER + 2 * n, I, F);
+    for (const g of groupsOf(I, I[PLAN_FINAL_AT]!, I[PLAN_FINAL_SIZES_AT]!)) {
+      const t = allGroups.findIndex((x) => sameGroup(I, F, x, g));
+      I[g.i + 4] = t;
+    }
   }
   return { plan: Int32Array.from(I), planSizes: Float64Array.from(F) };
+}
+
+/** Group header size in `plan` (see {@link buildPlan}). */
+export const PLAN_GROUP_HEADER = 7;
+
+interface GroupSpan {
+  i: number;
+  f: number;
+  iEnd: number;
+  fEnd: number;
+}
+
+function groupsOf(I: number[], i: number, f: number): GroupSpan[] {
+  const out: GroupSpan[] = [];
+  const n = I[i]!;
+  i++;
+  for (let g = 0; g < n; g++) {
+    const iEnd = I[i + 5]!;
+    const fEnd = I[i + 6]!;
+    out.push({ i, f, iEnd, fEnd });
+    i = iEnd;
+    f = fEnd;
+  }
+  return out;
+}
+
+function sameGroup(I: number[], F: number[], a: GroupSpan, b: GroupSpan): boolean {
+  if (a.iEnd - a.i !== b.iEnd - b.i || a.fEnd - a.f !== b.fEnd - b.f) return false;
+  // Header fields 0–3 and the body; twin and end cursors differ by position.
+  for (let k = 0; k < 4; k++) if (I[a.i + k] !== I[b.i + k]) return false;
+  for (let k = PLAN_GROUP_HEADER; k < a.iEnd - a.i; k++) if (I[a.i + k] !== I[b.i + k]) return false;
+  for (let k = 0; k < a.fEnd - a.f; k++) if (!Object.is(F[a.f + k], F[b.f + k])) return false;
+  return true;
 }
 
 function planView(data: Float64Array, uni: RiskUniverse, sizeOff: number, I: number[], F: number[]): void {
@@ -451,7 +492,7 @@ function planView(data: Float64Array, uni: RiskUniverse, sizeOff: number, I: num
     const u = uni.underlying[data[io + i]!]!;
     const head = I.length;
     const fHead = F.length;
-    I.push(u, 0, 0, 0);
+    I.push(u, 0, 0, 0, -1, 0, 0);
     F.push(0, 0);
     const itemRows: number[] = [];
     const itemZ: number[] = [];
@@ -534,6 +575,8 @@ function planView(data: Float64Array, uni: RiskUniverse, sizeOff: number, I: num
     F[fHead + 1] = baseAbs;
     I.push(...itemRows);
     F.push(...itemZ);
+    I[head + 5] = I.length;
+    I[head + 6] = F.length;
     groups++;
   }
   I[at] = groups;

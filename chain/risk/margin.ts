@@ -31,6 +31,7 @@ import {
   PLAN_ALL_AT,
   PLAN_FINAL_AT,
   PLAN_FINAL_SIZES_AT,
+  PLAN_GROUP_HEADER,
 } from './account.ts';
 import { greeksBlack76 } from './black76.ts';
 import { RiskError } from './errors.ts';
@@ -61,23 +62,33 @@ let CONFU = new Float64Array(0);
 let WORSTU = new Int32Array(0);
 let MINU = new Float64Array(0);
 let scratchU = 0;
+let scratchJ = 0;
+// ES columns per group of the all-items view (slot 0) and scratch (slot 1); weighted scenario row.
+let ESG = new Float64Array(0);
+let WGRID = new Float64Array(0);
 
 function ensureScratch(cols: number, nU: number, j: number, n: number): void {
   if (V.length < cols) {
     V = new Float64Array(cols);
     P = new Float64Array(cols);
+    ZERO = new Float64Array(cols);
+    WGRID = new Float64Array(cols);
   }
   if (ES.length < j) {
     ES = new Float64Array(j);
     TAIL = new Float64Array(j + 1);
   }
-  if (scratchU < nU) {
-    scratchU = nU;
-    UIDX = new Int32Array(2 * nU);
-    MMU = new Float64Array(2 * nU);
-    CONFU = new Float64Array(2 * nU);
-    WORSTU = new Int32Array(2 * nU);
-    MINU = new Float64Array(2 * nU);
+  if (scratchU < nU || scratchJ < j) {
+    scratchU = Math.max(scratchU, nU);
+    scratchJ = Math.max(scratchJ, j);
+    ESG = new Float64Array(2 * scratchU * scratchJ);
+  }
+  if (UIDX.length < 2 * scratchU) {
+    UIDX = new Int32Array(2 * scratchU);
+    MMU = new Float64Array(2 * scratchU);
+    CONFU = new Float64Array(2 * scratchU);
+    WORSTU = new Int32Array(2 * scratchU);
+    MINU = new Float64Array(2 * scratchU);
   }
   if (BCONF.length < n) {
     BCONF = new Float64Array(n);
@@ -90,7 +101,7 @@ interface Capture {
   grid: Map<number, { pnl: Float64Array; basis: number; worst: number; minSpan: number }>;
 }
 
-// Outputs of accumulateGroup: plan cursors after the group, and the group's scalars.
+// Outputs of runGroup: plan cursors after the group, and the group's scalars.
 let cI = 0;
 let cF = 0;
 let gU = 0;
@@ -100,23 +111,36 @@ let gPerpAbs = 0;
 let gBaseAbs = 0;
 let gPerpHeld = false;
 let gBuckets = 0;
+let gMin = 0;
+let gWorst = -1;
+
+/** Zeros read as the base of a group that wrote nothing into P before its last chunk. */
+let ZERO = new Float64Array(0);
 
 /**
- * The grid stage for one plan group (one held underlying), from plan cursors (ii, ff): into
- * P[0 … S−1] (scenarios) and, when `full`, P[S … S+J−1] (ES joint columns), per the formulas of the
- * module doc — first every bucket holding several options (their values summed, the static
- * discount applied to the sum), then the items (linear positions and lone options, whose
- * discounted P&L rows are precomputed) four rows at a time: P[c] += z₀r₀[c] + z₁r₁[c] + z₂r₂[c] +
- * z₃r₃[c] with that association. When `full`, also the basis contingency (buckets in order),
- * naked-short static contingency and per-bucket confidence inputs.
+ * One plan group (one held underlying) from plan cursors (ii, ff), per the formulas of the module
+ * doc, in the order the original formulation used:
+ *   P = 0; for each bucket holding several options: P[c] += disc(V_b[c]) − V_b[0] (values summed
+ *   first, V_b[c] = ((n₁A₁[c] + n₂A₂[c]) + n₃A₃[c]) + …); then the items (linear positions and lone
+ *   options, whose discounted P&L rows are precomputed) four rows at a time,
+ *   P[c] += z₀r₀[c] + z₁r₁[c] + z₂r₂[c] + z₃r₃[c] with that association, the last chunk 1–4 rows.
+ * Columns: P[0 … S−1] scenarios and, when `full`, P[S … S+J−1] the ES joint columns. The last chunk
+ * is fused with the finish, so the final P[c] is never stored and reloaded: each scenario column's
+ * weighted P&L x = w·P goes to `dst[dOff + c]` and into the running minimum (from the basis
+ * contingency, strictly lower wins, so ties keep basis then the first scenario — gMin, gWorst);
+ * each ES column is added to ES[j] and kept in ESG[esOff + j]. When `full`, also the basis
+ * contingency (buckets in order), the naked-short static contingency and per-bucket confidence inputs.
  */
-function accumulateGroup(
+function runGroup(
   plan: Int32Array,
   sizes: Float64Array,
   ii: number,
   ff: number,
   a: RiskArrays,
   full: boolean,
+  dst: Float64Array,
+  dOff: number,
+  esOff: number,
 ): void {
   const S = a.scenarioCount;
   const G = a.gridCols;
@@ -139,12 +163,12 @@ function accumulateGroup(
   const nB = plan[ii + 1]!;
   const nItems = plan[ii + 2]!;
   gPerpHeld = plan[ii + 3] === 1;
-  ii += 4;
+  ii += PLAN_GROUP_HEADER;
   gPerpAbs = sizes[ff]!;
   gBaseAbs = sizes[ff + 1]!;
   ff += 2;
   const spot = a.spot[u]!;
-  for (let c = 0; c < W; c++) p[c] = 0;
+  let usedP = false;
   let basis = 0;
   let staticOpt = 0;
   for (let q = 0; q < nB; q++) {
@@ -165,25 +189,53 @@ function accumulateGroup(
         if (worstBasis < 0) basis += worstBasis * basisFactor[b]!;
       }
     } else {
-      // Several options: sum their values first (the discount applies to the bucket's value).
-      let row = plan[ii++]! * C;
-      let sz = sizes[ff++]!;
-      for (let c = 0; c < VC; c++) v[c] = sz * vals[row + c]!;
-      for (let t = 1; t < m; t++) {
-        row = plan[ii++]! * C;
-        sz = sizes[ff++]!;
-        for (let c = 0; c < VC; c++) v[c] = v[c]! + sz * vals[row + c]!;
+      if (!usedP) {
+        for (let c = 0; c < W; c++) p[c] = 0;
+        usedP = true;
       }
-      const mtm = v[0]!;
       const sd = bucketDiscount[b]!;
-      for (let c = 0; c < W; c++) {
-        const x = v[c + 1]!;
-        p[c] = p[c]! + ((x > 0 ? x * sd : x) - mtm);
+      let mtm: number;
+      let up = 0;
+      let down = 0;
+      if (m === 2) {
+        // Two options (the common case): V_b = n₁A₁ + n₂A₂ column by column, no V buffer.
+        const r1 = plan[ii]! * C;
+        const r2 = plan[ii + 1]! * C;
+        const z1 = sizes[ff]!;
+        const z2 = sizes[ff + 1]!;
+        ii += 2;
+        ff += 2;
+        mtm = z1 * vals[r1]! + z2 * vals[r2]!;
+        for (let c = 0; c < W; c++) {
+          const x = z1 * vals[r1 + 1 + c]! + z2 * vals[r2 + 1 + c]!;
+          p[c] = p[c]! + ((x > 0 ? x * sd : x) - mtm);
+        }
+        if (full) {
+          up = z1 * vals[r1 + G + 1]! + z2 * vals[r2 + G + 1]!;
+          down = z1 * vals[r1 + G + 2]! + z2 * vals[r2 + G + 2]!;
+        }
+      } else {
+        // Several options: sum their values first (the discount applies to the bucket's value).
+        let row = plan[ii++]! * C;
+        let sz = sizes[ff++]!;
+        for (let c = 0; c < VC; c++) v[c] = sz * vals[row + c]!;
+        for (let t = 1; t < m; t++) {
+          row = plan[ii++]! * C;
+          sz = sizes[ff++]!;
+          for (let c = 0; c < VC; c++) v[c] = v[c]! + sz * vals[row + c]!;
+        }
+        mtm = v[0]!;
+        for (let c = 0; c < W; c++) {
+          const x = v[c + 1]!;
+          p[c] = p[c]! + ((x > 0 ? x * sd : x) - mtm);
+        }
+        if (full) {
+          up = v[G + 1]!;
+          down = v[G + 2]!;
+        }
       }
       if (full) {
-        const dUp = v[G + 1]! - mtm;
-        const dDown = v[G + 2]! - mtm;
-        const worstBasis = Math.min(dUp, dDown);
+        const worstBasis = Math.min(up - mtm, down - mtm);
         if (worstBasis < 0) basis += worstBasis * basisFactor[b]!;
       }
     }
@@ -193,9 +245,14 @@ function accumulateGroup(
       babs[q] = absSum;
     }
   }
-  // The sparse dot product proper, column by column with the rows in locals, four at a time.
-  let j = 0;
-  for (; j + 4 <= nItems; j += 4) {
+  // Items: every chunk of four but the last into P; the last chunk (1–4 rows) below.
+  const last = nItems === 0 ? 0 : ((nItems - 1) & 3) + 1;
+  const early = nItems - last;
+  if (early > 0 && !usedP) {
+    for (let c = 0; c < W; c++) p[c] = 0;
+    usedP = true;
+  }
+  for (let j = 0; j < early; j += 4) {
     const o0 = plan[ii]! * G;
     const o1 = plan[ii + 1]! * G;
     const o2 = plan[ii + 2]! * G;
@@ -210,32 +267,104 @@ function accumulateGroup(
       p[c] = p[c]! + (z0 * grid[o0 + c]! + z1 * grid[o1 + c]! + z2 * grid[o2 + c]! + z3 * grid[o3 + c]!);
     }
   }
-  const rest = nItems - j;
-  if (rest === 3) {
-    const o0 = plan[ii]! * G;
-    const o1 = plan[ii + 1]! * G;
-    const o2 = plan[ii + 2]! * G;
-    const z0 = sizes[ff]!;
-    const z1 = sizes[ff + 1]!;
-    const z2 = sizes[ff + 2]!;
-    for (let c = 0; c < W; c++) p[c] = p[c]! + (z0 * grid[o0 + c]! + z1 * grid[o1 + c]! + z2 * grid[o2 + c]!);
-  } else if (rest === 2) {
-    const o0 = plan[ii]! * G;
-    const o1 = plan[ii + 1]! * G;
-    const z0 = sizes[ff]!;
-    const z1 = sizes[ff + 1]!;
-    for (let c = 0; c < W; c++) p[c] = p[c]! + (z0 * grid[o0 + c]! + z1 * grid[o1 + c]!);
-  } else if (rest === 1) {
-    const o0 = plan[ii]! * G;
-    const z0 = sizes[ff]!;
-    for (let c = 0; c < W; c++) p[c] = p[c]! + z0 * grid[o0 + c]!;
+  // The last chunk, fused with the finish. Absent rows read offset 0 with size 0 and are unused.
+  const base = usedP ? p : ZERO;
+  const o0 = last > 0 ? plan[ii]! * G : 0;
+  const o1 = last > 1 ? plan[ii + 1]! * G : 0;
+  const o2 = last > 2 ? plan[ii + 2]! * G : 0;
+  const o3 = last > 3 ? plan[ii + 3]! * G : 0;
+  const z0 = last > 0 ? sizes[ff]! : 0;
+  const z1 = last > 1 ? sizes[ff + 1]! : 0;
+  const z2 = last > 2 ? sizes[ff + 2]! : 0;
+  const z3 = last > 3 ? sizes[ff + 3]! : 0;
+  const w = a.params.scenarioWeight;
+  const es = ES;
+  const esg = ESG;
+  let minSpan = basis;
+  let worst = -1;
+  // One loop per chunk size (the association of each size is fixed); scenario columns, then ES.
+  if (last === 4) {
+    for (let c = 0; c < S; c++) {
+      const x =
+        w[c]! *
+        (base[c]! + (z0 * grid[o0 + c]! + z1 * grid[o1 + c]! + z2 * grid[o2 + c]! + z3 * grid[o3 + c]!));
+      dst[dOff + c] = x;
+      if (x < minSpan) {
+        minSpan = x;
+        worst = c;
+      }
+    }
+    for (let c = S; c < W; c++) {
+      const pc =
+        base[c]! + (z0 * grid[o0 + c]! + z1 * grid[o1 + c]! + z2 * grid[o2 + c]! + z3 * grid[o3 + c]!);
+      es[c - S] = es[c - S]! + pc;
+      esg[esOff + c - S] = pc;
+    }
+  } else if (last === 3) {
+    for (let c = 0; c < S; c++) {
+      const x = w[c]! * (base[c]! + (z0 * grid[o0 + c]! + z1 * grid[o1 + c]! + z2 * grid[o2 + c]!));
+      dst[dOff + c] = x;
+      if (x < minSpan) {
+        minSpan = x;
+        worst = c;
+      }
+    }
+    for (let c = S; c < W; c++) {
+      const pc = base[c]! + (z0 * grid[o0 + c]! + z1 * grid[o1 + c]! + z2 * grid[o2 + c]!);
+      es[c - S] = es[c - S]! + pc;
+      esg[esOff + c - S] = pc;
+    }
+  } else if (last === 2) {
+    for (let c = 0; c < S; c++) {
+      const x = w[c]! * (base[c]! + (z0 * grid[o0 + c]! + z1 * grid[o1 + c]!));
+      dst[dOff + c] = x;
+      if (x < minSpan) {
+        minSpan = x;
+        worst = c;
+      }
+    }
+    for (let c = S; c < W; c++) {
+      const pc = base[c]! + (z0 * grid[o0 + c]! + z1 * grid[o1 + c]!);
+      es[c - S] = es[c - S]! + pc;
+      esg[esOff + c - S] = pc;
+    }
+  } else if (last === 1) {
+    for (let c = 0; c < S; c++) {
+      const x = w[c]! * (base[c]! + z0 * grid[o0 + c]!);
+      dst[dOff + c] = x;
+      if (x < minSpan) {
+        minSpan = x;
+        worst = c;
+      }
+    }
+    for (let c = S; c < W; c++) {
+      const pc = base[c]! + z0 * grid[o0 + c]!;
+      es[c - S] = es[c - S]! + pc;
+      esg[esOff + c - S] = pc;
+    }
+  } else {
+    for (let c = 0; c < S; c++) {
+      const x = w[c]! * base[c]!;
+      dst[dOff + c] = x;
+      if (x < minSpan) {
+        minSpan = x;
+        worst = c;
+      }
+    }
+    for (let c = S; c < W; c++) {
+      const pc = base[c]!;
+      es[c - S] = es[c - S]! + pc;
+      esg[esOff + c - S] = pc;
+    }
   }
-  cI = ii + rest;
-  cF = ff + rest;
+  cI = ii + last;
+  cF = ff + last;
   gU = u;
   gBasis = basis;
   gStaticOpt = staticOpt;
   gBuckets = nB;
+  gMin = minSpan;
+  gWorst = worst;
 }
 
 // Outputs of evaluateView.
@@ -246,7 +375,9 @@ let vNU = 0;
 
 /**
  * Evaluates one view of the plan (all items from PLAN_ALL_AT, or final items) into vMm, vIm, vEs,
- * vNU and the per-underlying scratch of slot `view` (0 or 1).
+ * vNU and the per-underlying scratch of slot `view` (0 or 1). In the final view, a group whose
+ * twin is an all-items group copies that group's results (computed from the same numbers by the
+ * same code) instead of recomputing them — unless a report captures the grid.
  */
 function evaluateView(
   acc: CompiledAccount,
@@ -262,32 +393,36 @@ function evaluateView(
   const plan = acc.plan;
   const sizes = acc.planSizes;
   const esAcc = ES;
-  const p = P;
-  const weight = cp.scenarioWeight;
   const confThreshold = cp.confThreshold;
   const confMargin = cp.confMargin;
   const base = view * scratchU;
+  const dst = WGRID;
   for (let j = 0; j < J; j++) esAcc[j] = 0;
   const nG = plan[ii++]!;
   for (let g = 0; g < nG; g++) {
-    accumulateGroup(plan, sizes, ii, ff, a, true);
+    const twin = plan[ii + 4]!;
+    if (twin >= 0 && cap === null) {
+      // Same group as all-items group `twin`: same MM_u, conf_u, worst, minSpan and ES columns.
+      const esg = ESG;
+      const from = twin * J;
+      for (let j = 0; j < J; j++) esAcc[j] = esAcc[j]! + esg[from + j]!;
+      UIDX[base + g] = UIDX[twin]!;
+      MMU[base + g] = MMU[twin]!;
+      CONFU[base + g] = CONFU[twin]!;
+      WORSTU[base + g] = WORSTU[twin]!;
+      MINU[base + g] = MINU[twin]!;
+      ff = plan[ii + 6]!;
+      ii = plan[ii + 5]!;
+      continue;
+    }
+    // ES columns of all-items groups are kept for the final view's twins (slot 1 is scratch).
+    runGroup(plan, sizes, ii, ff, a, true, dst, 0, (base + g) * J);
     ii = cI;
     ff = cF;
     const u = gU;
-    const basis = gBasis;
     const perpAbs = gPerpAbs;
     const baseAbs = gBaseAbs;
     const spot = a.spot[u]!;
-    // Worst case: Derive starts from the basis contingency and replaces it only when strictly lower.
-    let minSpan = basis;
-    let worst = -1;
-    for (let s = 0; s < S; s++) {
-      const x = weight[s]! * p[s]!;
-      if (x < minSpan) {
-        minSpan = x;
-        worst = s;
-      }
-    }
     const staticCont = (perpAbs * cp.perpPct + baseAbs * cp.basePct) * spot + gStaticOpt;
     let portfolioConf = a.spotConfidence[u]!;
     if (gPerpHeld) {
@@ -300,17 +435,12 @@ function evaluateView(
       const bc = Math.min(BCONF[q]!, portfolioConf);
       if (bc < confThreshold) conf += (1 - bc) * confMargin * BABS[q]! * spot;
     }
-    for (let j = 0; j < J; j++) esAcc[j] = esAcc[j]! + p[S + j]!;
     UIDX[base + g] = u;
-    MMU[base + g] = staticCont - minSpan;
+    MMU[base + g] = staticCont - gMin;
     CONFU[base + g] = conf;
-    WORSTU[base + g] = worst;
-    MINU[base + g] = minSpan;
-    if (cap) {
-      const pnl = new Float64Array(S);
-      for (let s = 0; s < S; s++) pnl[s] = weight[s]! * p[s]!;
-      cap.grid.set(u, { pnl, basis, worst, minSpan });
-    }
+    WORSTU[base + g] = gWorst;
+    MINU[base + g] = gMin;
+    if (cap) cap.grid.set(u, { pnl: dst.slice(0, S), basis: gBasis, worst: gWorst, minSpan: gMin });
   }
   let sum = 0;
   let confSum = 0;
@@ -642,20 +772,16 @@ function notFinite(field: string, x: number): never {
 export function scenarioPnlInto(acc: CompiledAccount, arrays: RiskArrays, out: Float64Array): number {
   if (arrays.anyUnusable) checkViews(acc, arrays, true);
   const S = arrays.scenarioCount;
-  const w = arrays.params.scenarioWeight;
   ensureScratch(arrays.cols, arrays.params.underlyings.length, arrays.jointCount, acc.data[0]!);
   const plan = acc.plan;
   const sizes = acc.planSizes;
   let ii = PLAN_ALL_AT;
   let ff = 0;
   const nG = plan[ii++]!;
-  const p = P;
   for (let g = 0; g < nG; g++) {
-    accumulateGroup(plan, sizes, ii, ff, arrays, false);
+    runGroup(plan, sizes, ii, ff, arrays, false, out, plan[ii]! * S, 0);
     ii = cI;
     ff = cF;
-    const o = gU * S;
-    for (let s = 0; s < S; s++) out[o + s] = w[s]! * p[s]!;
   }
   return nG;
 }
