@@ -7,6 +7,7 @@ import { createHash, createPublicKey, sign as edSign, verify as edVerify } from 
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { HubStore as NodeStore, StateReader } from '../../state/index.ts';
+import { primeRecovery } from '../../bridge/index.ts';
 import { getAccount } from '../accounts.ts';
 import { blockHash, dataHash, resultsHash } from '../block.ts';
 import {
@@ -21,6 +22,8 @@ import {
 import { bech32FromBytes, bytesEqual, fromHex, isLowS, toHex } from '../crypto.ts';
 import { ChainError } from '../errors.ts';
 import { genesisHash, initChain } from '../genesis.ts';
+import { deliveryRecoveries } from '../hyperlane/applyProcessMessage.ts';
+import { BRIDGE_TYPE_URL, type MsgProcessMessage } from '../hyperlane/codec.ts';
 import { concatBytes, paramsKey } from '../keys.ts';
 import { readParams } from '../params.ts';
 import { MarginCache } from '../margin/cache.ts';
@@ -228,6 +231,14 @@ export class HubNode extends EventEmitter {
   get isSequencer(): boolean {
     return this.opts.sequencerKey !== undefined && this.opts.follow === undefined;
   }
+  /**
+   * The node's margin cache (read-only use: queries read its kernel's risk arrays and cached
+   * margins; only applyBlock mutates it). Synced at each end-block; rebuilt from state on the
+   * first block after start.
+   */
+  get margin(): MarginCache {
+    return this.marginCache;
+  }
 
   /** Starts producing (sequencer) or following. */
   start(): void {
@@ -329,7 +340,9 @@ export class HubNode extends EventEmitter {
         signatureVerified: true,
       });
       const heightBefore = this.store.height;
-      await this.verifySignature(tx, account!.accountNumber);
+      // The tx signature and the deliveries' ISM recoveries run on the workers meanwhile; the
+      // recoveries are handed to bridge/core so the check hooks below find them done.
+      await Promise.all([this.verifySignature(tx, account!.accountNumber), this.prefetchRecoveries(view, tx)]);
       // Re-check after the await: a block may have committed meanwhile (then re-read the account).
       this.mempool.checkCapacity(tx);
       const current =
@@ -369,6 +382,25 @@ export class HubNode extends EventEmitter {
     const afterInflight = this.inflight.get(accountHex) ?? 0n;
     const base = committed > afterInflight ? committed : afterInflight;
     return base + BigInt(this.mempool.pendingCount(accountHex));
+  }
+
+  /**
+   * Computes on the worker threads the signature recoveries the tx's Hyperlane delivery checks
+   * will make (chain/hyperlane `deliveryRecoveries`) and primes bridge/core with the results. A
+   * hint only: a check whose recovery is not primed computes it itself.
+   */
+  private async prefetchRecoveries(view: StateReader, tx: DecodedTx): Promise<void> {
+    let pending: Promise<void>[] | undefined;
+    for (const m of tx.msgs) {
+      if (m.typeUrl !== BRIDGE_TYPE_URL.MsgProcessMessage) continue;
+      for (const r of deliveryRecoveries(view, m.value as MsgProcessMessage)) {
+        pending ??= [];
+        pending.push(
+          this.sigs.recover(r.digest, r.signature).then((pub) => primeRecovery(r.digest, r.signature, pub)),
+        );
+      }
+    }
+    if (pending !== undefined) await Promise.all(pending);
   }
 
   private async verifySignature(tx: DecodedTx, accountNumber: bigint): Promise<void> {
