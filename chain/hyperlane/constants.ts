@@ -68,6 +68,8 @@ export const RESULT = {
   PAYLOAD_INVALID: 10,
   /** A kind the sending contract never sends (DEPOSIT from the adapter, POSITION from the vault). */
   KIND_NOT_FROM_SENDER: 11,
+  /** Provisional DEPOSIT beyond its domain's provisional cap (unified margin): credited when final. */
+  DEPOSIT_AWAITING_FINAL: 12,
 } as const;
 export type ResultCode = (typeof RESULT)[keyof typeof RESULT];
 

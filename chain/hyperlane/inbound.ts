@@ -34,6 +34,7 @@ import { listingOf, readMarginConfig } from '../margin/config.ts';
 import {
   applyFinalAck,
   applyFinalRealisedPnl,
+  fitsProvisionalCap,
   queuePending,
   recordDepositCredit,
   recordDepositFinal,
@@ -135,6 +136,13 @@ function applyDeposit(state: StateView, ctx: InboundContext, rec: InboundMessage
   const depositor = hexToBytes(p.depositor, 'depositor', 20);
   const account = resolveDepositor(state, depositor, ctx.events);
   const holder = account !== undefined ? accountHolder(account) : evmHolder(depositor);
+  if (rec.stage === STAGE.PROVISIONAL && !fitsProvisionalCap(state, ctx.origin.domain, token.token, p.amount)) {
+    // Over the domain's provisional cap: nothing counts until the final tier attests it.
+    rec.result = RESULT.DEPOSIT_AWAITING_FINAL;
+    rec.resultDetail = `provisional credit from domain ${ctx.origin.domain} is at its cap; credited when final`;
+    queuePending(state, rec.deliveredTimeMs + ctx.origin.timeoutMs, rec.messageId, ctx.origin.domain);
+    return;
+  }
   addBalance(state, holder, ctx.origin.domain, token.token, rec.stage, p.amount);
   recordDepositCredit(state, ctx.origin.domain, token.token, rec.stage, p.amount);
   if (rec.stage === STAGE.PROVISIONAL)
@@ -264,7 +272,8 @@ function applyAck(state: StateView, ctx: InboundContext, rec: InboundMessage, p:
  * place (stage, finalized height); the caller writes it.
  */
 export function finalizeInbound(state: StateView, ctx: InboundContext, rec: InboundMessage): void {
-  if (rec.stage === STAGE.EXPIRED) {
+  if (rec.stage === STAGE.EXPIRED || rec.result === RESULT.DEPOSIT_AWAITING_FINAL) {
+    if (rec.stage !== STAGE.EXPIRED) unqueuePending(state, rec.deliveredTimeMs + ctx.origin.timeoutMs, rec.messageId);
     // Reverted at its timeout; the same id attested final now: apply it afresh, as final.
     rec.stage = STAGE.FINAL;
     rec.finalizedHeight = ctx.height;

@@ -6,7 +6,7 @@
  * falls below effective IM, the end-block shrinks reservations (down to what positions use) and
  * re-sends them. Nothing is granted while prices are stale or the domain is halted.
  */
-import { bytesToHex } from '../../bridge/index.ts';
+import { bytesToHex, hexToBytes } from '../../bridge/index.ts';
 import type { StateReader, StateView } from '../../state/types.ts';
 import { getEvmLink } from '../accounts.ts';
 import type { Event } from '../codec/messages.ts';
@@ -20,7 +20,7 @@ import { MsgRequestAllowanceResponseCodec } from './codec.ts';
 import type { MarginConfig } from './config.ts';
 import { allowanceUsageMicro, type Evaluation, evaluateAccountNow, marginStaleness } from './evaluate.ts';
 import { allowanceSeqKey } from './keys.ts';
-import { allowancesOf, getAllowance, getDomainStatus, isHalted, setAllowance } from './records.ts';
+import { allowancesOf, getAllowance, getDomainStatus, getOpenInterest, isHalted, setAllowance } from './records.ts';
 import { cacheFor, requireMargin } from './withdraw.ts';
 
 const ONE = 10n ** 18n;
@@ -124,6 +124,24 @@ export function checkRequestAllowance(
           : ev.failure.error.message,
       );
     const v = ev.value;
+    // Caps (params): positions per account, open interest per instrument of that domain.
+    const open = v.view.positions.filter((p) => p.latestSizeE18 !== 0n && !p.expired).length;
+    if (open >= config.maxPositionsPerAccount)
+      throw new ChainError(
+        'MARGIN_CAP_REACHED',
+        `the account holds ${open} positions, the cap is ${config.maxPositionsPerAccount}: no new allowance`,
+        { field: 'maxPositionsPerAccount' },
+      );
+    for (const l of config.instruments) {
+      if (l.domain !== msg.domain || l.maxOpenInterestE18 === 0n) continue;
+      const oi = getOpenInterest(state, l.domain, hexToBytes(l.instrumentId as `0x${string}`, 'instrumentId', 32));
+      if (oi >= l.maxOpenInterestE18)
+        throw new ChainError(
+          'MARGIN_CAP_REACHED',
+          `open interest of ${l.instrument.id} on ${l.domain} is ${oi}, at its cap ${l.maxOpenInterestE18}: no new allowance there`,
+          { field: 'maxOpenInterestE18' },
+        );
+    }
     const usage = allowanceUsageMicro(state, v.view, msg.domain, msg.owner);
     const curUnused = curAmount > usage ? curAmount - usage : 0n;
     const newUnused = amount > usage ? amount - usage : 0n;

@@ -28,8 +28,9 @@ import {
   STAGE,
 } from '../ledger/index.ts';
 import { FlowRecordCodec, WITHDRAWAL_STATUS, type WithdrawalRecord } from './codec.ts';
-import { readMarginConfig } from './config.ts';
-import { flowPrefix, pendingKey, settlementDeadlineKey } from './keys.ts';
+import { domainParamsOf, readMarginConfig } from './config.ts';
+import { assetValueE18 } from './portfolio.ts';
+import { flowPrefix, flowPrefixOf, pendingKey, settlementDeadlineKey } from './keys.ts';
 import { addFlow, getFlow, getWithdrawal, setWithdrawal } from './records.ts';
 
 /** Default re-dispatch delay when no margin config is present (ms). */
@@ -51,6 +52,25 @@ export function recordDepositCredit(
 ): void {
   if (stage === STAGE.FINAL) addFlow(state, domain, token, { inflow: amount });
   else addFlow(state, domain, token, { provisionalInflow: amount });
+}
+
+/**
+ * Whether a provisional credit of `amount` fits under its domain's provisional cap: the domain's
+ * outstanding provisional deposits (all tokens, at oracle prices) plus this one, in µUSD. Without
+ * a margin config there is no cap.
+ */
+export function fitsProvisionalCap(state: StateReader, domain: number, token: Uint8Array, amount: bigint): boolean {
+  const config = readMarginConfig(state);
+  if (config === undefined) return true;
+  const cap = domainParamsOf(config, domain)?.provisionalCapMicro;
+  if (cap === undefined) return true;
+  let outstanding = assetValueE18(state, config, domain, bytesToHex(token), amount) ?? 0n;
+  for (const [k, v] of state.entries(flowPrefixOf(domain))) {
+    const f = FlowRecordCodec.decode(v);
+    const t = bytesToHex(k.slice(6, 26));
+    outstanding += assetValueE18(state, config, domain, t, BigInt(f.provisionalInflow)) ?? 0n;
+  }
+  return outstanding <= cap * 10n ** 12n;
 }
 
 /** A provisional deposit became final. */

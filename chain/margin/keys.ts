@@ -58,6 +58,7 @@ export const withdrawalKey = (sid: Uint8Array) => tbl(MG.withdrawal, sid);
 export const withdrawalPrefix = () => tbl(MG.withdrawal);
 export const flowKey = (domain: number, token: Uint8Array) => tbl(MG.flow, u32(domain), token);
 export const flowPrefix = () => tbl(MG.flow);
+export const flowPrefixOf = (domain: number) => tbl(MG.flow, u32(domain));
 export const releaseWindowKey = (domain: number, token: Uint8Array) =>
   tbl(MG.releaseWindow, u32(domain), token);
 export const pendingKey = (deadlineMs: bigint, messageId: Uint8Array) =>

@@ -104,7 +104,7 @@ export function positionsOfOwner(
 }
 
 /** USD E18 value of `amount` atomic units of an asset, or undefined when unpriced. */
-function assetValueE18(
+export function assetValueE18(
   state: StateReader,
   config: MarginConfig,
   domain: number,

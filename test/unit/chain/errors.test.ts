@@ -79,6 +79,7 @@ const PINNED: Record<string, Record<string, number>> = {
     MARGIN_RECIPIENT_INVALID: 19,
     MARGIN_UNKNOWN_DOMAIN: 20,
     MARGIN_UNKNOWN_ACCOUNT: 21,
+    MARGIN_CAP_REACHED: 22,
   },
 };
 

@@ -12,7 +12,12 @@ import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../../bridge/index.ts';
 import { ERROR_TABLE, parseBech32 } from '../../../chain/index.ts';
 import { accountHolder, getBalance, STAGE } from '../../../chain/ledger/index.ts';
-import { MARGIN_TYPE_URL, MsgWithdrawCodec, MsgWithdrawResponseCodec } from '../../../chain/margin/codec.ts';
+import {
+  MARGIN_TYPE_URL,
+  MsgRequestAllowanceCodec,
+  MsgWithdrawCodec,
+  MsgWithdrawResponseCodec,
+} from '../../../chain/margin/codec.ts';
 import { conservation } from '../../../chain/margin/flows.ts';
 import { getFlow, getWithdrawal } from '../../../chain/margin/records.ts';
 import {
@@ -234,5 +239,53 @@ describe('unified margin lifecycle', () => {
     w.block([[9, [w.confirm(w.a, [dep.d])]]]);
     expect(balance(w, ORIGIN_A, USDC_A, STAGE.FINAL)).toBe(usdc(700n));
     expectBalanced(w);
+  });
+
+  it('a provisional deposit beyond the domain cap counts nothing until final; caps gate allowances', async () => {
+    const w = await MarginWorld.create((c) => ({
+      ...c,
+      maxPositionsPerAccount: 1,
+      domains: c.domains.map((d) =>
+        d.domain === ORIGIN_A ? { ...d, provisionalCapMicro: usdc(1_000n) } : d,
+      ),
+    }));
+    const first = w.deliver(w.a, deposit(USDC_A, usdc(800n), 1n), 'fast');
+    const over = w.deliver(w.a, deposit(USDC_A, usdc(300n), 2n), 'fast');
+    w.block([[9, [await w.oracle(prices), first.msg, over.msg]]]);
+    // 800 fits under the 1,000 cap; 800 + 300 does not: the second waits for the final tier.
+    expect(balance(w, ORIGIN_A, USDC_A, STAGE.PROVISIONAL)).toBe(usdc(800n));
+    expectBalanced(w);
+    w.block([[9, [w.confirm(w.a, [over.d])]]]);
+    expect(balance(w, ORIGIN_A, USDC_A, STAGE.FINAL)).toBe(usdc(300n));
+    expect(balance(w, ORIGIN_A, USDC_A, STAGE.PROVISIONAL)).toBe(usdc(800n));
+    expectBalanced(w);
+    // One open position is the cap (params): a growing allowance is refused.
+    const open = w.deliver(
+      w.b,
+      {
+        kind: 'POSITION',
+        owner: evmOf(USER),
+        instrumentId: PERP_ID,
+        size: E18 / 10n,
+        side: 'LONG',
+        entryPrice: usdc(3_000n),
+        fundingIndex: 0n,
+        realisedPnl: 0n,
+        sequence: 1n,
+      },
+      'final',
+    );
+    w.block([[9, [open.msg]]]);
+    const req = any(
+      MARGIN_TYPE_URL.MsgRequestAllowance,
+      MsgRequestAllowanceCodec.toBytes({
+        sender: accountOf(USER),
+        domain: ORIGIN_A,
+        owner: hexToBytes(evmOf(USER)),
+        amountMicro: '1000',
+      }),
+    );
+    const [r] = w.block([[USER, [req]]]);
+    expect(r!.code, r!.log).toBe(code('MARGIN_CAP_REACHED'));
   });
 });
