@@ -10,6 +10,7 @@ import { BlockCodec, type Genesis, TxResultCodec } from '../codec/messages.ts';
 import { bech32FromBytes, bytesEqual, toHex } from '../crypto.ts';
 import { initChain } from '../genesis.ts';
 import { readParams } from '../params.ts';
+import { MarginCache } from '../margin/cache.ts';
 import { applyBlock } from '../stf/applyBlock.ts';
 import { decodeTx } from '../tx.ts';
 import { loadGenesis } from './home.ts';
@@ -55,6 +56,8 @@ export class Replayer {
   readonly txHashes = new Set<string>();
   readonly duplicateTxs: string[] = [];
   private lastHash: Uint8Array | undefined;
+  /** The margin cache kept across replayed blocks (as a node keeps it). */
+  private readonly margin = new MarginCache();
 
   private constructor(
     private readonly fresh: HubStore,
@@ -109,7 +112,9 @@ export class Replayer {
       if (!bytesEqual(hdr.appHash, this.fresh.root))
         return done(false, `header ${h} app hash ≠ replayed root after ${h - 1n}`);
       const view = this.fresh.view();
-      const r = applyBlock(view, { height: h, timeMs: hdr.timeMs, txs: block.txs }, this.config);
+      const r = applyBlock(view, { height: h, timeMs: hdr.timeMs, txs: block.txs }, this.config, {
+        margin: this.margin,
+      });
       if (!r.ok) return done(false, `block ${h} does not replay: ${r.error.message}`);
       const params = readParams(view);
       const txs = block.txs.map((t, i) => {
