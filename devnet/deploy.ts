@@ -30,7 +30,71 @@ import type { World, WorldChain } from './world.ts';
 export const CACHE_MAX_AGE_MS = 7 * 86_400_000;
 
 /** Bumped when the layout of a cache entry changes. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
+
+/** A listed instrument of one chain, with what the hub's margin listing needs. */
+export interface DeployedInstrument {
+  /** bytes32 instrument id (the ASCII name right-padded). */
+  readonly id: Hex;
+  readonly market: Address;
+  readonly kind: 'perp' | 'option';
+  /** Underlying symbol (`ETH`, `BTC`). */
+  readonly underlying: string;
+  /** Options: strike in whole USD, expiry (unix s), call or put. */
+  readonly strikeUsd?: number;
+  readonly expirySec?: number;
+  readonly isCall?: boolean;
+}
+
+/** A sample option listed on every chain (one expiry shared by all, so the hub nets them). */
+export interface SampleOption {
+  readonly name: string;
+  readonly underlying: string;
+  readonly isCall: boolean;
+  readonly strikeUsd: number;
+  /** Premium mark and underlying price the market starts with, whole USD. */
+  readonly premiumUsd: number;
+  readonly underlyingUsd: number;
+}
+
+/** The sample options (an ETH call 3500 and put 2500, ETH at 3000), expiring {@link OPTION_DAYS} out. */
+export const SAMPLE_OPTIONS: readonly SampleOption[] = [
+  {
+    name: 'ETH-C-3500-30D',
+    underlying: 'ETH',
+    isCall: true,
+    strikeUsd: 3500,
+    premiumUsd: 60,
+    underlyingUsd: 3000,
+  },
+  {
+    name: 'ETH-P-2500-30D',
+    underlying: 'ETH',
+    isCall: false,
+    strikeUsd: 2500,
+    premiumUsd: 40,
+    underlyingUsd: 3000,
+  },
+];
+
+/** Days from deployment to the sample options' expiry. */
+export const OPTION_DAYS = 30;
+
+/**
+ * The sample options' expiry for a deployment at `nowMs`: 08:00 UTC (Deribit's expiry hour) of the
+ * day {@link OPTION_DAYS} days later — one value for every chain, so the listings on each chain are
+ * the same kernel instrument and one set of forward/rate/SVI feeds prices them.
+ */
+export function optionExpirySec(nowMs: number): number {
+  const day = 86_400;
+  const t = Math.floor(nowMs / 1000) + OPTION_DAYS * day;
+  return Math.floor(t / day) * day + 8 * 3600;
+}
+
+/** The underlying of a perp name (`ETH-PERP` → `ETH`). */
+export function perpUnderlying(name: string): string {
+  return name.replace(/-PERP$/, '');
+}
 
 /** Addresses of one deployed chain (JSON-safe: block numbers as numbers). */
 export interface ChainDeployment {
@@ -56,7 +120,7 @@ export interface ChainDeployment {
     readonly tokens: Readonly<Record<string, Address>>;
     readonly tokenDecimals: Readonly<Record<string, number>>;
     readonly settlementToken: string;
-    readonly instruments: Readonly<Record<string, { id: Hex; market: Address; kind: 'perp' | 'option' }>>;
+    readonly instruments: Readonly<Record<string, DeployedInstrument>>;
   };
   /** Fast and final validator addresses of this origin (disjoint). */
   readonly fastValidators: readonly Address[];
@@ -199,6 +263,9 @@ export async function ensureDeployment(world: World, opts: EnsureDeploymentOpts 
   mkdirSync(tmp, { recursive: true });
   const hubValidators = hubValidatorsOf(world);
   const deployer = devnetKey(KEY_INDEX.deployer);
+  const expirySec = optionExpirySec(Date.now());
+  // Marks and strikes in the settlement token (the first token) per whole unit.
+  const unit = 10n ** BigInt(world.tokens[0]?.decimals ?? 6);
   try {
     const chains = await Promise.all(
       world.chains.map(async (chain, c): Promise<ChainDeployment> => {
@@ -217,8 +284,30 @@ export async function ensureDeployment(world: World, opts: EnsureDeploymentOpts 
             hubValidators,
             hubThreshold: world.hub.threshold,
             tokens: world.tokens,
+            options: SAMPLE_OPTIONS.map((o) => ({
+              name: o.name,
+              isCall: o.isCall,
+              strike: BigInt(o.strikeUsd) * unit,
+              expirySec: BigInt(expirySec),
+              premiumMark: BigInt(o.premiumUsd) * unit,
+              underlyingPrice: BigInt(o.underlyingUsd) * unit,
+            })),
           },
         });
+        const instruments: Record<string, DeployedInstrument> = {};
+        for (const [name, i] of Object.entries(d.app.instruments)) {
+          const o = SAMPLE_OPTIONS.find((x) => x.name === name);
+          instruments[name] =
+            i.kind === 'perp'
+              ? { ...i, underlying: perpUnderlying(name) }
+              : {
+                  ...i,
+                  underlying: o?.underlying ?? 'ETH',
+                  strikeUsd: o?.strikeUsd ?? 0,
+                  expirySec,
+                  isCall: o?.isCall ?? true,
+                };
+        }
         await d.anvil.stop();
         opts.onChainDeployed?.(chain.name, Date.now() - t0);
         return {
@@ -244,7 +333,7 @@ export async function ensureDeployment(world: World, opts: EnsureDeploymentOpts 
             tokens: d.app.tokens,
             tokenDecimals: d.app.tokenDecimals,
             settlementToken: d.app.settlementToken,
-            instruments: d.app.instruments,
+            instruments,
           },
           fastValidators: sets.fast,
           finalValidators: sets.final,

@@ -12,6 +12,13 @@ import { AuthInfo, SignDoc, TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1
 import { Any } from 'cosmjs-types/google/protobuf/any';
 import secp from 'secp256k1';
 import {
+  MARGIN_TYPE_URL,
+  type MsgRequestAllowance,
+  MsgRequestAllowanceCodec,
+  type MsgWithdraw,
+  MsgWithdrawCodec,
+} from '../chain/margin/codec.ts';
+import {
   type MsgOracleUpdate,
   MsgOracleUpdateCodec,
   type MsgUpdateOracleConfig,
@@ -38,6 +45,19 @@ export function updateOracleConfigAny(m: MsgUpdateOracleConfig): Any {
   return Any.fromPartial({
     typeUrl: ORACLE_MSG_TYPE_URL.MsgUpdateOracleConfig,
     value: MsgUpdateOracleConfigCodec.toBytes(m),
+  });
+}
+
+/** An `Any` for a MsgWithdraw (`/unimargin.v1.MsgWithdraw`: freeze → RELEASE → final ACK). */
+export function withdrawAny(m: MsgWithdraw): Any {
+  return Any.fromPartial({ typeUrl: MARGIN_TYPE_URL.MsgWithdraw, value: MsgWithdrawCodec.toBytes(m) });
+}
+
+/** An `Any` for a MsgRequestAllowance (`/unimargin.v1.MsgRequestAllowance`: reserve and send ALLOWANCE). */
+export function requestAllowanceAny(m: MsgRequestAllowance): Any {
+  return Any.fromPartial({
+    typeUrl: MARGIN_TYPE_URL.MsgRequestAllowance,
+    value: MsgRequestAllowanceCodec.toBytes(m),
   });
 }
 
@@ -84,12 +104,20 @@ export function signTx(spec: TxSpec): Uint8Array {
   return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signature] }).finish();
 }
 
+/** One event of a committed hub tx (attributes as key → value; the last value wins on repeats). */
+export interface HubTxEvent {
+  readonly type: string;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
 /** The committed outcome of a hub tx. */
 export interface HubTxResult {
   readonly hash: string;
   readonly code: number;
   readonly log: string;
   readonly height: bigint;
+  /** Events of the tx (empty when not waited for). */
+  readonly events: readonly HubTxEvent[];
 }
 
 /**
@@ -186,14 +214,21 @@ export class HubTxSender {
         });
       }
       this.sequence = this.sequence! + 1n;
-      if (opts.wait === false) return { hash: r.hash, code: 0, log: '', height: -1n };
+      if (opts.wait === false) return { hash: r.hash, code: 0, log: '', height: -1n, events: [] };
       const end = Date.now() + (opts.timeoutMs ?? 20_000);
       while (Date.now() < end) {
         const t = await fetch(`${this.hubUrl}/v1/txs/${r.hash}`, { signal: AbortSignal.timeout(3000) }).catch(
           () => undefined,
         );
         if (t?.ok) {
-          const j = (await t.json()) as { height: string; result: { code: number; log: string } };
+          const j = (await t.json()) as {
+            height: string;
+            result: {
+              code: number;
+              log: string;
+              events?: { type: string; attributes: { key: string; value: string }[] }[];
+            };
+          };
           if (j.result.code !== 0) {
             throw new DevnetError(
               'DEVNET_TX_FAILED',
@@ -204,7 +239,11 @@ export class HubTxSender {
               },
             );
           }
-          return { hash: r.hash, code: 0, log: j.result.log, height: BigInt(j.height) };
+          const events = (j.result.events ?? []).map((e) => ({
+            type: e.type,
+            attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
+          }));
+          return { hash: r.hash, code: 0, log: j.result.log, height: BigInt(j.height), events };
         }
         await new Promise((res) => setTimeout(res, 50));
       }

@@ -7,9 +7,10 @@
  * the feeder process starts light, and a unit test checks both agree). Values and confidences are
  * 18-decimal fixed point, sent as decimal strings.
  *
- * Feeds (the names `chain/oracle/README.md` lists): `<U>/USD` spot per underlying, `USDC/USD`, and
- * per (underlying, expiry) `<U>/USD:fwd:<expiry s>`, `:rate:<expiry>` and the SVI raw parameters
- * `:svi.a:<expiry>`, `:svi.b:`, `:svi.rho:`, `:svi.m:`, `:svi.sigma:`.
+ * Feeds (the names `chain/oracle/README.md` lists, every one the hub's margin snapshot reads):
+ * `<U>/USD` spot per underlying, `USDC/USD`, per live (underlying, expiry) `<U>/USD:fwd:<expiry s>`,
+ * `:rate:<expiry>` and the SVI raw parameters `:svi.a:<expiry>`, `:svi.b:`, `:svi.rho:`, `:svi.m:`,
+ * `:svi.sigma:`, and once an expiry has passed its settlement price `<U>/USD:settle:<expiry>`.
  */
 import { keccak_256 } from '@noble/hashes/sha3';
 import secp from 'secp256k1';
@@ -203,6 +204,11 @@ export function toE18(x: number): bigint {
  * The feeds and values of one step: spot and forward every step; the slow feeds — rate, the SVI
  * smile, USDC/USD = 1 — only when `slow` is true (the feeder sets it every tenth round: they barely
  * move, and every observation costs a signature recovery in every node that replays the block).
+ *
+ * An expiry at or before `nowSec` gets no forward, rate or smile (the hub's snapshot leaves expired
+ * expiries out) but its settlement price `<U>/USD:settle:<expiry>`: the spot of the first step at
+ * or after the expiry, remembered in `settlements` (feed → value) so later rounds repeat the same
+ * value; published on that first step and then on slow rounds.
  */
 export function feedValues(
   underlyings: readonly OracleUnderlying[],
@@ -210,12 +216,22 @@ export function feedValues(
   nowSec: number,
   slow = true,
   ratePerYear = 0.05,
+  settlements: Map<string, number> = new Map(),
 ): { feed: string; value: number }[] {
   const out: { feed: string; value: number }[] = [];
   for (const u of underlyings) {
     const s = prices.get(u.symbol)!;
     out.push({ feed: `${u.symbol}/USD`, value: s });
     for (const exp of u.expiriesSec) {
+      if (exp <= nowSec) {
+        const feed = `${u.symbol}/USD:settle:${exp}`;
+        const fixed = settlements.get(feed);
+        if (fixed === undefined) {
+          settlements.set(feed, s);
+          out.push({ feed, value: s });
+        } else if (slow) out.push({ feed, value: fixed });
+        continue;
+      }
       const t = Math.max(exp - nowSec, 0) / (365 * 86_400);
       const f = s * Math.exp(ratePerYear * t);
       // SVI raw with total variance ≈ vol² · T at the money, a mild skew.

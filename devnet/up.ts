@@ -179,6 +179,16 @@ function tsxLoaderUrl(): string {
   return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 }
 
+/** The option expiries (unix s, ascending) listed for `underlying` on any chain of a deployment. */
+export function optionExpiries(deployment: WorldDeployment, underlying: string): number[] {
+  const out = new Set<number>();
+  for (const c of deployment.chains)
+    for (const i of Object.values(c.app.instruments))
+      if (i.kind === 'option' && i.underlying === underlying && i.expirySec !== undefined)
+        out.add(i.expirySec);
+  return [...out].sort((a, b) => a - b);
+}
+
 /** Default devnet home: `./.devnet` of the current directory. */
 export function defaultDevnetHome(): string {
   return resolve('.devnet');
@@ -256,7 +266,7 @@ export async function devnetUp(opts: DevnetUpOpts = {}): Promise<DevnetHandle> {
   step(
     resumed
       ? 'resuming this home’s chains, hub and agents'
-      : 'fresh home: hub genesis with the bridge section',
+      : 'fresh home: hub genesis with bridge, margin and oracle sections',
     home,
   );
 
@@ -346,6 +356,7 @@ export async function devnetUp(opts: DevnetUpOpts = {}): Promise<DevnetHandle> {
   try {
     const genesisJson = JSON.parse(readFileSync(join(hubHome, 'config', 'genesis.json'), 'utf8')) as {
       chain_id: string;
+      oracle?: unknown;
     };
     const registryDir = join(home, 'registry');
     const entries: RegistryEntry[] = world.chains.map((c) => {
@@ -457,17 +468,14 @@ export async function devnetUp(opts: DevnetUpOpts = {}): Promise<DevnetHandle> {
       committee: world.oracle.committee,
       intervalMs: world.oracle.intervalMs,
       seed: world.oracle.seed,
+      // The sample markets' prices (ETH-PERP 3000, BTC-PERP 60 000); per underlying, every option
+      // expiry the deployment listed (forward, rate and smile until it, its settlement price after).
       underlyings: [
-        // The sample markets' prices (ETH-PERP 3000, BTC-PERP 60 000); the option expiry is 30 days
-        // after the deployment (the contracts hold it; here it is recomputed from the cache time).
-        {
-          symbol: 'ETH',
-          startUsd: 3000,
-          vol: 0.6,
-          expiriesSec: [Math.floor(cache.deployment.createdAtMs / 1000) + 30 * 86_400],
-        },
-        { symbol: 'BTC', startUsd: 60_000, vol: 0.5, expiriesSec: [] },
+        { symbol: 'ETH', startUsd: 3000, vol: 0.6, expiriesSec: optionExpiries(cache.deployment, 'ETH') },
+        { symbol: 'BTC', startUsd: 60_000, vol: 0.5, expiriesSec: optionExpiries(cache.deployment, 'BTC') },
       ],
+      // The devnet genesis carries the committee; a home without it gets it from the feeder.
+      configureCommittee: genesisJson.oracle === undefined,
       outDir: join(home, 'oracle'),
       port: oraclePort,
       parentPid: process.pid,

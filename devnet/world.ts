@@ -39,6 +39,11 @@ export interface WorldChain {
   /** Hub bridge config: expected finality and provisional timeout (≥ 2 × expected), ms. */
   readonly expectedFinalityMs: number;
   readonly timeoutMs: number;
+  /**
+   * Hub margin config: the domain halts when a provisional item has waited this long for the final
+   * tier, ms. Below `timeoutMs`, or an item would expire before it could ever halt its domain.
+   */
+  readonly haltAfterMs: number;
 }
 
 /** A token deployed on every chain as MockERC20, with its real-world decimals. */
@@ -96,7 +101,8 @@ export const DEVNET_WORLD: World = {
       fast: { size: 3, threshold: 2 },
       final: { size: 3, threshold: 2 },
       expectedFinalityMs: 10_000,
-      timeoutMs: 60_000,
+      timeoutMs: 30_000,
+      haltAfterMs: 20_000,
     },
     {
       name: 'opdev',
@@ -113,7 +119,8 @@ export const DEVNET_WORLD: World = {
       fast: { size: 3, threshold: 2 },
       final: { size: 3, threshold: 2 },
       expectedFinalityMs: 10_000,
-      timeoutMs: 60_000,
+      timeoutMs: 30_000,
+      haltAfterMs: 20_000,
     },
     {
       name: 'arbdev',
@@ -130,7 +137,8 @@ export const DEVNET_WORLD: World = {
       fast: { size: 3, threshold: 2 },
       final: { size: 3, threshold: 2 },
       expectedFinalityMs: 10_000,
-      timeoutMs: 60_000,
+      timeoutMs: 30_000,
+      haltAfterMs: 20_000,
     },
   ],
   tokens: [

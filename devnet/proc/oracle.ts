@@ -1,10 +1,11 @@
 /**
  * The devnet's oracle feeder process: every `intervalMs` it steps a seeded price path, has each
  * oracle signer sign its own observation of every feed (spot and forwards every round; rates, SVI
- * and USDC/USD every tenth) (`devnet/oracle.ts`) and submits them to the
- * hub in one `MsgOracleUpdate` (the hub takes the lower median of ≥ k per feed). At start it sets the
- * committee with `MsgUpdateOracleConfig` from the genesis authority (the committee is not in genesis
- * yet). Every round is also published: appended to `<home>/oracle/observations.jsonl` (rotated at
+ * and USDC/USD every tenth; an expired option expiry's settlement price) (`devnet/oracle.ts`) and
+ * submits them to the hub in one `MsgOracleUpdate` (the hub takes the lower median of ≥ k per feed).
+ * The devnet genesis carries the committee (its `oracle` section); only when the hub has none (an
+ * older home, `configureCommittee` set) does the feeder set it at start with `MsgUpdateOracleConfig`
+ * from the genesis authority. Every round is also published: appended to `<home>/oracle/observations.jsonl` (rotated at
  * 8 MiB), the latest in `latest.json`, and served on 127.0.0.1:`port` — `GET /latest`,
  * `GET /status`, `POST /shock {"symbol":"ETH","factor":0.7}` (a scenario's price crash, applied at
  * the next step).
@@ -22,6 +23,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { oracleConfigKey } from '../../chain/oracle/state.ts';
 import { HubTxSender, oracleUpdateAny, updateOracleConfigAny } from '../hubTx.ts';
 import {
   evmAddressOf,
@@ -63,6 +65,11 @@ export interface OracleConfig {
   readonly outDir: string;
   readonly port: number;
   readonly parentPid: number;
+  /**
+   * Set the committee with MsgUpdateOracleConfig when the hub has none (default false: the devnet
+   * genesis carries it). A committee already in state is never replaced.
+   */
+  readonly configureCommittee?: boolean;
 }
 
 const path = process.argv[2];
@@ -80,6 +87,9 @@ let round = 0;
 let submitted = 0;
 let lastError: string | null = null;
 let latest: unknown = null;
+// Settlement prices of expired option expiries, fixed at the first step after each expiry.
+const settlements = new Map<string, number>();
+let slowAccepted = false;
 const CONFIDENCE = toE18(0.99);
 const log = (level: string, msg: string, extra: Record<string, unknown> = {}) =>
   process.stdout.write(`${JSON.stringify({ level, time: Date.now(), proc: 'oracle', msg, ...extra })}\n`);
@@ -93,7 +103,16 @@ const json = (o: Observation) => ({
   signature: o.signature,
 });
 
+/** Whether the hub's state holds an oracle committee (its config key has a value). */
+async function hubHasCommittee(): Promise<boolean> {
+  const key = Buffer.from(oracleConfigKey()).toString('hex');
+  const r = await fetch(`${cfg.hubUrl}/v1/proof/${key}`, { signal: AbortSignal.timeout(3000) });
+  if (!r.ok) throw new Error(`GET /v1/proof/${key}: HTTP ${r.status}`);
+  return ((await r.json()) as { value: string | null }).value !== null;
+}
+
 async function configureCommittee(): Promise<void> {
+  if (await hubHasCommittee()) return;
   const authority = new HubTxSender(cfg.hubUrl, cfg.authorityKey, cfg.authorityAddress, cfg.chainId);
   const bytes = (h: Hex) => Uint8Array.from(Buffer.from(h.slice(2), 'hex'));
   const c = cfg.committee;
@@ -117,7 +136,10 @@ async function configureCommittee(): Promise<void> {
 async function tick(): Promise<void> {
   const nowMs = Date.now();
   const prices = round === 0 ? pricePath.current() : pricePath.step(cfg.intervalMs);
-  const feeds = feedValues(cfg.underlyings, prices, Math.floor(nowMs / 1000), round % 10 === 0);
+  // Every round is slow until the hub has accepted a slow one: the hub's margin snapshot needs
+  // USDC/USD, the rates and the smiles from its first price on.
+  const slow = !slowAccepted || round % 10 === 0;
+  const feeds = feedValues(cfg.underlyings, prices, Math.floor(nowMs / 1000), slow, 0.05, settlements);
   const observations: Observation[] = [];
   // Each signer observes with its own small error (a few basis points): the hub takes the median.
   for (let k = 0; k < cfg.signerKeys.length; k++) {
@@ -155,6 +177,7 @@ async function tick(): Promise<void> {
     );
     txHash = r.hash;
     submitted++;
+    if (slow) slowAccepted = true;
     lastError = null;
   } catch (e) {
     lastError = (e as Error).message;
@@ -214,10 +237,10 @@ const server = createServer((req, res) => {
 let running = true;
 async function loop(): Promise<void> {
   // The hub may still be starting: retry the committee setup until it answers.
-  for (;;) {
+  for (; cfg.configureCommittee === true; ) {
     try {
       await configureCommittee();
-      log('info', 'oracle committee configured', { signers: cfg.signerKeys.length });
+      log('info', 'oracle committee in place', { signers: cfg.signerKeys.length });
       break;
     } catch (e) {
       lastError = (e as Error).message;
