@@ -52,6 +52,8 @@ export interface CompiledAccount {
   readonly data: Float64Array;
   /** Settlement cash after haircuts, exact micro-dollars. */
   readonly cashMicro: bigint;
+  /** `Number(cashMicro) / 1e6` (USD binary64, for the unquantised `raw.equity` only). */
+  readonly cashUsd: number;
   /** Price feed of each value line (`''` for underlying-linked lines). */
   readonly priceFeeds: readonly string[];
   /** The portfolio it was compiled from (reports rebuild per-position lines from it). */
@@ -378,6 +380,7 @@ function compileParts(
       paramsHash: cp.hash,
       data,
       cashMicro,
+      cashUsd: Number(cashMicro) / 1e6,
       priceFeeds: valueLines.length === 0 ? NO_FEEDS : valueLines.map((l) => l.priceFeed),
       source: portfolio,
       plan,

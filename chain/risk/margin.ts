@@ -189,10 +189,6 @@ function runGroup(
         if (worstBasis < 0) basis += worstBasis * basisFactor[b]!;
       }
     } else {
-      if (!usedP) {
-        for (let c = 0; c < W; c++) p[c] = 0;
-        usedP = true;
-      }
       const sd = bucketDiscount[b]!;
       let mtm: number;
       let up = 0;
@@ -206,9 +202,18 @@ function runGroup(
         ii += 2;
         ff += 2;
         mtm = z1 * vals[r1]! + z2 * vals[r2]!;
-        for (let c = 0; c < W; c++) {
-          const x = z1 * vals[r1 + 1 + c]! + z2 * vals[r2 + 1 + c]!;
-          p[c] = p[c]! + ((x > 0 ? x * sd : x) - mtm);
+        if (usedP) {
+          for (let c = 0; c < W; c++) {
+            const x = z1 * vals[r1 + 1 + c]! + z2 * vals[r2 + 1 + c]!;
+            p[c] = p[c]! + ((x > 0 ? x * sd : x) - mtm);
+          }
+        } else {
+          // First writer of P: 0 + y, exactly what adding to a zeroed P gives.
+          for (let c = 0; c < W; c++) {
+            const x = z1 * vals[r1 + 1 + c]! + z2 * vals[r2 + 1 + c]!;
+            p[c] = 0 + ((x > 0 ? x * sd : x) - mtm);
+          }
+          usedP = true;
         }
         if (full) {
           up = z1 * vals[r1 + G + 1]! + z2 * vals[r2 + G + 1]!;
@@ -225,6 +230,10 @@ function runGroup(
           for (let c = 0; c < VC; c++) v[c] = v[c]! + sz * vals[row + c]!;
         }
         mtm = v[0]!;
+        if (!usedP) {
+          for (let c = 0; c < W; c++) p[c] = 0;
+          usedP = true;
+        }
         for (let c = 0; c < W; c++) {
           const x = v[c + 1]!;
           p[c] = p[c]! + ((x > 0 ? x * sd : x) - mtm);
@@ -669,7 +678,7 @@ export function evaluateAccount(acc: CompiledAccount, arrays: RiskArrays): Margi
   const mtm = eqMtm;
   const im = rIm;
   const mm = rMm;
-  const cash = Number(acc.cashMicro) / 1e6;
+  const cash = acc.cashUsd;
   return {
     equity: acc.cashMicro + usdToMicroFloor(equity, 'equity'),
     im: usdToMicroCeil(im, 'im'),
