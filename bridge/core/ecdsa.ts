@@ -85,14 +85,48 @@ function recoverRaw(digest32: Uint8Array, sig: Uint8Array): Uint8Array | Recover
   if (v !== 27 && v !== 28) return 'BRIDGE_SIG_BAD_V';
   // ecrecover rejects r = 0, r ≥ n and s = 0 (s ≥ n is already high-s).
   if (isZero32(sig, 0) || compare32(sig, 0, N_BYTES) >= 0 || isZero32(sig, 32)) return 'BRIDGE_SIG_INVALID';
-  let pub: Uint8Array;
-  try {
-    // With r, s in range and recid ∈ {0,1} the only failure left is "no point with x = r".
-    pub = native.ecdsaRecover(sig.subarray(0, 64), v - 27, digest32, false);
-  } catch {
-    return 'BRIDGE_SIG_INVALID';
+  let pub: Uint8Array | null | undefined = PRIMED.size > 0 ? PRIMED.get(primedKey(digest32, sig)) : undefined;
+  if (pub === undefined) {
+    try {
+      // With r, s in range and recid ∈ {0,1} the only failure left is "no point with x = r".
+      pub = native.ecdsaRecover(sig.subarray(0, 64), v - 27, digest32, false);
+    } catch {
+      pub = null;
+    }
   }
+  if (pub === null) return 'BRIDGE_SIG_INVALID';
   return addressOfPublicKey(pub);
+}
+
+// Recoveries computed ahead on other threads (the node's CheckTx workers), keyed by the exact
+// digest and 65 signature bytes: the same native call with the same inputs, so using one changes
+// no result, only where the time is spent. null = the call threw. Bounded, cleared when full.
+const PRIMED = new Map<string, Uint8Array | null>();
+const PRIMED_MAX = 65_536;
+
+function primedKey(digest32: Uint8Array, sig65: Uint8Array): string {
+  let k = '';
+  for (let i = 0; i < 32; i++) k += String.fromCharCode(digest32[i]!);
+  for (let i = 0; i < 65; i++) k += String.fromCharCode(sig65[i]!);
+  return k;
+}
+
+/**
+ * Hands in the result of `ecdsaRecover(sig65[0..64), sig65[64] − 27, digest32, uncompressed)` from
+ * libsecp256k1 computed elsewhere (a worker thread): the 65-byte public key, or null when the call
+ * threw. Later recoveries of exactly (digest32, sig65) use it instead of recomputing. Only feed
+ * results of that very native call: a wrong entry would change outcomes. Ignores malformed input.
+ */
+export function primeRecovery(digest32: Uint8Array, sig65: Uint8Array, pub65: Uint8Array | null): void {
+  if (digest32.length !== 32 || sig65.length !== 65) return;
+  if (pub65 !== null && (pub65.length !== 65 || pub65[0] !== 4)) return;
+  if (PRIMED.size >= PRIMED_MAX) PRIMED.clear();
+  PRIMED.set(primedKey(digest32, sig65), pub65 === null ? null : pub65.slice());
+}
+
+/** Drops every primed recovery (tests; a node never needs it: entries are pure results). */
+export function clearPrimedRecoveries(): void {
+  PRIMED.clear();
 }
 
 // Memo pubkey → address: validators recur, so this saves one keccak per signature after the

@@ -185,6 +185,25 @@ export interface PreparedMessage extends HyperlaneMessage {
   readonly idBytes: Uint8Array;
 }
 
+// Memo of keccak256 over whole messages (≤ ID_MEMO_MAX_BYTES): a node prepares the same message in
+// CheckTx more than once (its recovery prefetch, then the check). A cache of a pure function —
+// results never depend on it; bounded, cleared when full; each call gets a fresh copy.
+const ID_MEMO = new Map<string, Uint8Array>();
+const ID_MEMO_MAX = 8192;
+const ID_MEMO_MAX_BYTES = 1024;
+
+function messageIdMemo(bytes: Uint8Array): Uint8Array {
+  if (bytes.length > ID_MEMO_MAX_BYTES) return keccak256(bytes);
+  let k = '';
+  for (let i = 0; i < bytes.length; i++) k += String.fromCharCode(bytes[i]!);
+  const hit = ID_MEMO.get(k);
+  if (hit !== undefined) return hit.slice();
+  const id = keccak256(bytes);
+  if (ID_MEMO.size >= ID_MEMO_MAX) ID_MEMO.clear();
+  ID_MEMO.set(k, id.slice());
+  return id;
+}
+
 // Only objects made here are trusted to carry a matching id.
 const PREPARED = new WeakSet<object>();
 
@@ -195,7 +214,7 @@ const PREPARED = new WeakSet<object>();
 export function prepareMessage(message: BytesLike, opts: DecodeMessageOpts = {}): PreparedMessage {
   const bytes = toBytes(message, 'message').slice();
   const decoded = decodeMessage(bytes, opts);
-  const idBytes = keccak256(bytes);
+  const idBytes = messageIdMemo(bytes);
   const prepared: PreparedMessage = Object.freeze({ ...decoded, bytes, id: bytesToHex(idBytes), idBytes });
   PREPARED.add(prepared);
   return prepared;

@@ -23,12 +23,15 @@
  */
 import {
   bytesToHex,
+  checkpointDigestFromParts,
   hexToBytes,
   type IsmVerifyResult,
+  MESSAGE_ID_METADATA_HEADER_BYTES,
   type MultisigIsmConfig,
   type PreparedMessage,
   prepareMessage,
   readU32,
+  SIGNATURE_BYTES,
   verifyIsm,
 } from '../../bridge/index.ts';
 import type { StateReader, StateView } from '../../state/types.ts';
@@ -38,7 +41,13 @@ import { ChainError } from '../errors.ts';
 import { STAGE } from '../ledger/index.ts';
 import type { MsgContext, MsgResult } from '../msgs.ts';
 import { type InboundMessage, type MsgProcessMessage, MsgProcessMessageResponseCodec } from './codec.ts';
-import { type BridgeRuntime, type OriginRuntime, requireBridge, requireOrigin } from './config.ts';
+import {
+  type BridgeRuntime,
+  type OriginRuntime,
+  readBridge,
+  requireBridge,
+  requireOrigin,
+} from './config.ts';
 import { HUB_DOMAIN, HUB_RECIPIENT, TIER } from './constants.ts';
 import { applyInboundBody } from './inbound.ts';
 import { finalAttestationKey } from './keys.ts';
@@ -213,6 +222,52 @@ function verifyAll(state: StateReader, bridge: BridgeRuntime, msg: MsgProcessMes
     );
   }
   return { message: pm, origin, tier, leafIndex };
+}
+
+/** A signature recovery a delivery check will make: the 32-byte digest and the 65-byte signature. */
+export interface PendingRecovery {
+  readonly digest: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/**
+ * The recoveries checking `msg` against `state` makes first, for a node to compute them on worker
+ * threads before the check (bridge/core `primeRecovery`): the first `threshold` signatures of
+ * MessageId metadata over its checkpoint digest, for the tier's ISM (AUTO: the fast one). Empty
+ * when the check stops before recovering (no bridge, bad message, unknown origin, short metadata)
+ * or for MerkleRoot metadata. A hint only: the check itself decides, and recomputes any recovery
+ * not handed in.
+ */
+export function deliveryRecoveries(state: StateReader, msg: MsgProcessMessage): PendingRecovery[] {
+  const bridge = readBridge(state);
+  if (bridge === undefined) return [];
+  let pm: PreparedMessage;
+  try {
+    pm = prepareMessage(msg.message);
+  } catch {
+    return [];
+  }
+  const origin = bridge.origins.get(pm.origin);
+  if (origin === undefined) return [];
+  const ism = msg.tier === TIER.FINAL ? origin.final : origin.fast;
+  const m = msg.metadata;
+  const t = ism.threshold;
+  if (ism.type !== 'messageIdMultisig' || m.length < MESSAGE_ID_METADATA_HEADER_BYTES + SIGNATURE_BYTES * t) {
+    return [];
+  }
+  const digest = checkpointDigestFromParts(
+    pm.origin,
+    m.subarray(0, 32),
+    m.subarray(32, 64),
+    readU32(m, 64),
+    pm.idBytes,
+  );
+  const out: PendingRecovery[] = [];
+  for (let i = 0; i < t; i++) {
+    const o = MESSAGE_ID_METADATA_HEADER_BYTES + SIGNATURE_BYTES * i;
+    out.push({ digest, signature: m.subarray(o, o + SIGNATURE_BYTES) });
+  }
+  return out;
 }
 
 /** CheckTx hook: {@link checkProcessMessage} on committed state. */

@@ -6,8 +6,8 @@
 import { createHash, createPublicKey, sign as edSign, verify as edVerify } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { HubStore as NodeStore, StateReader } from '../../state/index.ts';
 import { primeRecovery } from '../../bridge/index.ts';
+import type { HubStore as NodeStore, StateReader } from '../../state/index.ts';
 import { getAccount } from '../accounts.ts';
 import { blockHash, dataHash, resultsHash } from '../block.ts';
 import {
@@ -22,11 +22,11 @@ import {
 import { bech32FromBytes, bytesEqual, fromHex, isLowS, toHex } from '../crypto.ts';
 import { ChainError } from '../errors.ts';
 import { genesisHash, initChain } from '../genesis.ts';
-import { deliveryRecoveries } from '../hyperlane/applyProcessMessage.ts';
+import { deliveryRecoveries, type PendingRecovery } from '../hyperlane/applyProcessMessage.ts';
 import { BRIDGE_TYPE_URL, type MsgProcessMessage } from '../hyperlane/codec.ts';
 import { concatBytes, paramsKey } from '../keys.ts';
-import { readParams } from '../params.ts';
 import { MarginCache } from '../margin/cache.ts';
+import { readParams } from '../params.ts';
 import { applyBlock, type ChainConfig, stfVersionAt } from '../stf/applyBlock.ts';
 import { anteCheck } from '../stf/applyTx.ts';
 import { type DecodedTx, decodeTx, signDocDigest } from '../tx.ts';
@@ -342,7 +342,10 @@ export class HubNode extends EventEmitter {
       const heightBefore = this.store.height;
       // The tx signature and the deliveries' ISM recoveries run on the workers meanwhile; the
       // recoveries are handed to bridge/core so the check hooks below find them done.
-      await Promise.all([this.verifySignature(tx, account!.accountNumber), this.prefetchRecoveries(view, tx)]);
+      await Promise.all([
+        this.verifySignature(tx, account!.accountNumber),
+        this.prefetchRecoveries(view, tx),
+      ]);
       // Re-check after the await: a block may have committed meanwhile (then re-read the account).
       this.mempool.checkCapacity(tx);
       const current =
@@ -393,7 +396,13 @@ export class HubNode extends EventEmitter {
     let pending: Promise<void>[] | undefined;
     for (const m of tx.msgs) {
       if (m.typeUrl !== BRIDGE_TYPE_URL.MsgProcessMessage) continue;
-      for (const r of deliveryRecoveries(view, m.value as MsgProcessMessage)) {
+      let recoveries: PendingRecovery[];
+      try {
+        recoveries = deliveryRecoveries(view, m.value as MsgProcessMessage);
+      } catch {
+        continue; // the check hook reports whatever is wrong
+      }
+      for (const r of recoveries) {
         pending ??= [];
         pending.push(
           this.sigs.recover(r.digest, r.signature).then((pub) => primeRecovery(r.digest, r.signature, pub)),
@@ -448,7 +457,10 @@ export class HubNode extends EventEmitter {
       if (p !== undefined && bytesEqual(p.params, paramsBytes)) prechecked.set(t.bytes, p.tx);
     }
     let view = this.store.view();
-    let r = applyBlock(view, { height, timeMs, txs: txs.map((t) => t.bytes) }, this.config, { prechecked, margin: this.marginCache });
+    let r = applyBlock(view, { height, timeMs, txs: txs.map((t) => t.bytes) }, this.config, {
+      prechecked,
+      margin: this.marginCache,
+    });
     while (!r.ok) {
       // A tx admitted earlier became inapplicable (should not happen; recheck keeps the pool
       // consistent). Drop it and everything of its account after it, then retry.
@@ -457,7 +469,10 @@ export class HubNode extends EventEmitter {
       this.log.warn({ code: r.error.code, tx: toHex(bad.hash) }, 'dropping a tx that no longer applies');
       txs = txs.filter((t, i) => i < badIndex || !bytesEqual(t.signer, bad.signer));
       view = this.store.view();
-      r = applyBlock(view, { height, timeMs, txs: txs.map((t) => t.bytes) }, this.config, { prechecked, margin: this.marginCache });
+      r = applyBlock(view, { height, timeMs, txs: txs.map((t) => t.bytes) }, this.config, {
+        prechecked,
+        margin: this.marginCache,
+      });
     }
     const header: Header = {
       chainId: this.config.chainId,

@@ -1,13 +1,17 @@
 /**
- * A pool of worker threads verifying secp256k1 signatures, so CheckTx's most expensive step runs
- * beside the main thread. Requests are coalesced into batches (one message per worker per tick)
- * packed into one transferable buffer, so a batch costs one `postMessage` without structured
- * cloning of per-item arrays. The SIGN_MODE_DIRECT digest (sha256 of the SignDoc) is computed on
- * the worker too: the main thread only copies the SignDoc bytes into the batch.
+ * A pool of worker threads for CheckTx's secp256k1 work — tx signature verification and the
+ * signature recoveries of Hyperlane deliveries — so it runs beside the main thread. Requests are
+ * coalesced into batches (one message per worker per tick) packed into one transferable buffer, so
+ * a batch costs one `postMessage` without structured cloning of per-item arrays. The
+ * SIGN_MODE_DIRECT digest (sha256 of the SignDoc) is computed on the worker too: the main thread
+ * only copies the SignDoc bytes into the batch.
  *
- * Batch layout (all integers big-endian): per item `u32 docLen ‖ doc ‖ sig 64 ‖ pubkey 33`, where
- * `doc` is the message to hash (docLen > 0) or, with docLen = 0, the item carries a ready 32-byte
- * digest as `u32 0 ‖ digest 32 ‖ sig 64 ‖ pubkey 33`. Answer: one byte per item, 1 = valid.
+ * Batch layout (integers big-endian), per item by its leading u32:
+ * - `n` (0 < n < 2^32 − 1): verify over sha256(doc): `u32 n ‖ doc n ‖ sig 64 ‖ pubkey 33`;
+ * - `0`: verify over a ready digest: `u32 0 ‖ digest 32 ‖ sig 64 ‖ pubkey 33`;
+ * - `0xffffffff`: recover: `u32 ‖ digest 32 ‖ sig 65 (r ‖ s ‖ v, recid = v − 27)`.
+ * Answer, per item in order: verify `u8 (1 valid)`; recover `u8 1 ‖ uncompressed pubkey 65` or
+ * `u8 0` when libsecp256k1 throws.
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -21,8 +25,9 @@ export interface SigPoolOpts {
   maxBatch?: number;
 }
 
-/** One queued check: the bytes to hash (or a ready digest), signature and key. */
-interface Item {
+/** One queued verification: the bytes to hash (or a ready digest), signature and key. */
+interface VerifyItem {
+  kind: 'verify';
   /** SignDoc bytes to sha256, or undefined when `digest` is given. */
   doc: Uint8Array | undefined;
   digest: Uint8Array | undefined;
@@ -30,6 +35,29 @@ interface Item {
   pub: Uint8Array;
   resolve: (ok: boolean) => void;
 }
+
+/** One queued recovery. */
+interface RecoverItem {
+  kind: 'recover';
+  digest: Uint8Array;
+  sig: Uint8Array;
+  resolve: (pub: Uint8Array | null) => void;
+}
+
+type Item = VerifyItem | RecoverItem;
+
+/** What {@link packSigBatch} needs of an item. */
+export type PackItem =
+  | {
+      kind: 'verify';
+      doc: Uint8Array | undefined;
+      digest: Uint8Array | undefined;
+      sig: Uint8Array;
+      pub: Uint8Array;
+    }
+  | { kind: 'recover'; digest: Uint8Array; sig: Uint8Array };
+
+const RECOVER_TAG = 0xffffffff;
 
 function w32(out: Uint8Array, o: number, v: number): void {
   out[o] = v >>> 24;
@@ -39,12 +67,22 @@ function w32(out: Uint8Array, o: number, v: number): void {
 }
 
 /** Bytes of a batch for the worker (layout in the module doc). */
-export function packSigBatch(items: readonly Pick<Item, 'doc' | 'digest' | 'sig' | 'pub'>[]): Uint8Array {
+export function packSigBatch(items: readonly PackItem[]): Uint8Array {
   let size = 0;
-  for (const it of items) size += 4 + (it.doc !== undefined ? it.doc.length : 32) + 64 + 33;
+  for (const it of items) {
+    size += it.kind === 'recover' ? 4 + 32 + 65 : 4 + (it.doc !== undefined ? it.doc.length : 32) + 64 + 33;
+  }
   const out = new Uint8Array(size);
   let o = 0;
   for (const it of items) {
+    if (it.kind === 'recover') {
+      // Callers pack only 32-byte digests and 65-byte signatures.
+      w32(out, o, RECOVER_TAG);
+      out.set(it.digest, o + 4);
+      out.set(it.sig, o + 36);
+      o += 101;
+      continue;
+    }
     if (it.doc !== undefined) {
       w32(out, o, it.doc.length);
       out.set(it.doc, o + 4);
@@ -121,16 +159,33 @@ export function signDocBytes(
   return out;
 }
 
-/** Verifies a packed batch (the worker's loop, also used inline when threads = 0). */
-export function verifyPackedBatch(
-  buf: Uint8Array,
-  ecdsaVerify: (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array) => boolean,
-): Uint8Array {
-  const results: number[] = [];
+/** The native calls a batch needs (libsecp256k1 through `secp256k1/bindings`). */
+export interface SecpCalls {
+  ecdsaVerify(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean;
+  ecdsaRecover(sig: Uint8Array, recid: number, msg: Uint8Array, compressed: boolean): Uint8Array;
+}
+
+/** Runs a packed batch (the worker's loop, also used inline when threads = 0); answer layout in the module doc. */
+export function runPackedBatch(buf: Uint8Array, secp: SecpCalls): Uint8Array {
+  const out: number[] = [];
   let o = 0;
   while (o < buf.length) {
     const len = ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0;
     o += 4;
+    if (len === RECOVER_TAG) {
+      const digest = buf.subarray(o, o + 32);
+      const sig = buf.subarray(o + 32, o + 97);
+      o += 97;
+      let pub: Uint8Array | undefined;
+      try {
+        pub = secp.ecdsaRecover(sig.subarray(0, 64), sig[64]! - 27, digest, false);
+      } catch {
+        pub = undefined;
+      }
+      if (pub === undefined) out.push(0);
+      else out.push(1, ...pub);
+      continue;
+    }
     let digest: Uint8Array;
     if (len === 0) {
       digest = buf.subarray(o, o + 32);
@@ -144,22 +199,34 @@ export function verifyPackedBatch(
     const sig = buf.subarray(o, o + 64);
     const pub = buf.subarray(o + 64, o + 97);
     o += 97;
-    let ok = false;
-    try {
-      ok = ecdsaVerify(sig, digest, pub);
-    } catch {
-      ok = false;
-    }
-    results.push(ok ? 1 : 0);
+    out.push(safeVerify(secp.ecdsaVerify, sig, digest, pub) ? 1 : 0);
   }
-  return Uint8Array.from(results);
+  return Uint8Array.from(out);
 }
 
-type EcdsaVerify = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array) => boolean;
+/** Hands each item its part of a batch answer (layout in the module doc). */
+function settle(items: readonly Item[], ans: Uint8Array): void {
+  let o = 0;
+  for (const it of items) {
+    if (it.kind === 'verify') {
+      it.resolve(ans[o++] === 1);
+    } else if (ans[o++] === 1) {
+      it.resolve(ans.slice(o, o + 65));
+      o += 65;
+    } else {
+      it.resolve(null);
+    }
+  }
+}
 
-let native: EcdsaVerify | undefined;
-function nativeVerify(): EcdsaVerify {
-  native ??= createRequire(import.meta.url)('secp256k1/bindings').ecdsaVerify as EcdsaVerify;
+/** Fewest items a flush sends to one worker before it splits the batch across workers. */
+const MIN_SPLIT = 48;
+
+type EcdsaVerify = SecpCalls['ecdsaVerify'];
+
+let native: SecpCalls | undefined;
+function nativeCalls(): SecpCalls {
+  native ??= createRequire(import.meta.url)('secp256k1/bindings') as SecpCalls;
   return native;
 }
 
@@ -173,19 +240,19 @@ function safeVerify(f: EcdsaVerify, sig: Uint8Array, digest: Uint8Array, pub: Ui
 
 export class SigPool {
   private readonly workers: Worker[] = [];
-  private readonly inflight = new Map<number, (ok: Uint8Array) => void>();
+  private readonly inflight = new Map<number, (ans: Uint8Array) => void>();
   private queue: Item[] = [];
   private scheduled = false;
   private nextId = 1;
   private rr = 0;
   private readonly maxBatch: number;
-  private readonly inline: EcdsaVerify | undefined;
+  private readonly inline: SecpCalls | undefined;
 
   constructor(opts: SigPoolOpts = {}) {
     const n = opts.threads ?? cpus().length;
     this.maxBatch = opts.maxBatch ?? 256;
     if (n === 0) {
-      this.inline = nativeVerify();
+      this.inline = nativeCalls();
       return;
     }
     this.inline = undefined;
@@ -203,7 +270,7 @@ export class SigPool {
 
   /** True when (sig64, pubkey33) is a valid signature of digest32. */
   verify(digest: Uint8Array, sig: Uint8Array, pubKey: Uint8Array): Promise<boolean> {
-    return this.enqueue(undefined, digest, sig, pubKey);
+    return this.enqueueVerify(undefined, digest, sig, pubKey);
   }
 
   /**
@@ -212,11 +279,27 @@ export class SigPool {
    */
   verifyDoc(doc: Uint8Array, sig: Uint8Array, pubKey: Uint8Array): Promise<boolean> {
     if (doc.length === 0)
-      return this.enqueue(undefined, createHash('sha256').update(doc).digest(), sig, pubKey);
-    return this.enqueue(doc, undefined, sig, pubKey);
+      return this.enqueueVerify(undefined, createHash('sha256').update(doc).digest(), sig, pubKey);
+    return this.enqueueVerify(doc, undefined, sig, pubKey);
   }
 
-  private enqueue(
+  /**
+   * libsecp256k1's `ecdsaRecover(sig65[0..64), sig65[64] − 27, digest32, uncompressed)`: the
+   * 65-byte public key, or null when it throws (bad recovery id, no point for r, …).
+   */
+  recover(digest: Uint8Array, sig65: Uint8Array): Promise<Uint8Array | null> {
+    if (this.inline !== undefined || digest.length !== 32 || sig65.length !== 65) {
+      const calls = this.inline ?? nativeCalls();
+      try {
+        return Promise.resolve(calls.ecdsaRecover(sig65.subarray(0, 64), sig65[64]! - 27, digest, false));
+      } catch {
+        return Promise.resolve(null);
+      }
+    }
+    return new Promise((resolve) => this.push({ kind: 'recover', digest, sig: sig65, resolve }));
+  }
+
+  private enqueueVerify(
     doc: Uint8Array | undefined,
     digest: Uint8Array | undefined,
     sig: Uint8Array,
@@ -226,20 +309,22 @@ export class SigPool {
     if (this.inline !== undefined || odd) {
       // Unusual lengths go to the native call as they are (it accepts 65-byte keys and throws on
       // the rest), so the answer never depends on the packing.
-      const verifyNow = this.inline ?? nativeVerify();
+      const calls = this.inline ?? nativeCalls();
       const ok = odd
-        ? safeVerify(verifyNow, sig, digest ?? createHash('sha256').update(doc!).digest(), pub)
-        : verifyPackedBatch(packSigBatch([{ doc, digest, sig, pub }]), verifyNow)[0] === 1;
+        ? safeVerify(calls.ecdsaVerify, sig, digest ?? createHash('sha256').update(doc!).digest(), pub)
+        : runPackedBatch(packSigBatch([{ kind: 'verify', doc, digest, sig, pub }]), calls)[0] === 1;
       return Promise.resolve(ok);
     }
-    return new Promise((resolve) => {
-      this.queue.push({ doc, digest, sig, pub, resolve });
-      if (this.queue.length >= this.maxBatch * this.workers.length) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return new Promise((resolve) => this.push({ kind: 'verify', doc, digest, sig, pub, resolve }));
+  }
+
+  private push(item: Item): void {
+    this.queue.push(item);
+    if (this.queue.length >= this.maxBatch * this.workers.length) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 
   private flush(): void {
@@ -247,13 +332,13 @@ export class SigPool {
     const items = this.queue;
     if (items.length === 0) return;
     this.queue = [];
-    const per = Math.min(this.maxBatch, Math.ceil(items.length / this.workers.length));
+    // One message costs the main thread ≈ as much as hashing and verifying a few dozen items
+    // costs a worker, so small flushes go to one worker whole rather than split across all.
+    const per = Math.min(this.maxBatch, Math.max(MIN_SPLIT, Math.ceil(items.length / this.workers.length)));
     for (let start = 0; start < items.length; start += per) {
       const id = this.nextId++;
       const slice = items.slice(start, start + per);
-      this.inflight.set(id, (ok) => {
-        for (let i = 0; i < slice.length; i++) slice[i]!.resolve(ok[i] === 1);
-      });
+      this.inflight.set(id, (ans) => settle(slice, ans));
       const buf = packSigBatch(slice);
       const w = this.workers[this.rr++ % this.workers.length]!;
       w.postMessage({ id, buf }, [buf.buffer as ArrayBuffer]);
