@@ -151,18 +151,20 @@ export function compileAccount(
   universe: RiskUniverse,
   cp: CompiledParams,
 ): CompiledAccount {
-  return compileParts(portfolio, universe, cp).account;
+  return compileParts(portfolio, universe, cp, false).account;
 }
 
 /** Per-position lines and value lines of a portfolio (what a report attributes to). */
 export function accountParts(portfolio: Portfolio, universe: RiskUniverse, cp: CompiledParams): AccountParts {
-  return compileParts(portfolio, universe, cp).parts;
+  return compileParts(portfolio, universe, cp, true).parts;
 }
 
 function compileParts(
   portfolio: Portfolio,
   universe: RiskUniverse,
   cp: CompiledParams,
+  // Per-position lines are for reports only; compiling for the margin step skips them.
+  wantParts: boolean,
 ): { account: CompiledAccount; parts: AccountParts } {
   if (universe.paramsHash !== cp.hash) {
     throw new RiskError('RISK_INVALID_PARAMS', {
@@ -206,7 +208,8 @@ function compileParts(
     hasProvisional ||= prov;
     const k = instrumentOf(o.instrument, KIND_OPTION, `${f}.instrument`);
     add(k, o.sizeE18, prov);
-    positions.push({ id: o.id, instrument: k, size: e18ToNumber(o.sizeE18), provisional: prov });
+    if (wantParts)
+      positions.push({ id: o.id, instrument: k, size: e18ToNumber(o.sizeE18), provisional: prov });
     void i;
   });
 
@@ -221,7 +224,8 @@ function compileParts(
     const k = instrumentOf(p.instrument, KIND_PERP, `${f}.instrument`);
     if (p.entryPriceE18 < 0n) badPortfolio(`${f}.entryPriceE18`, String(p.entryPriceE18), '≥ 0');
     add(k, p.sizeE18, prov);
-    positions.push({ id: p.id, instrument: k, size: e18ToNumber(p.sizeE18), provisional: prov });
+    if (wantParts)
+      positions.push({ id: p.id, instrument: k, size: e18ToNumber(p.sizeE18), provisional: prov });
     // n·entry and n·index exactly in E36, converted once.
     const entry = p.sizeE18 * p.entryPriceE18;
     const fund = p.sizeE18 * p.fundingIndexE18;
@@ -323,7 +327,7 @@ function compileParts(
       g.allF += units;
       if (l.prov) g.provF += units;
       else g.finF += units;
-      positions.push({ id: l.id, instrument: k, size: units, provisional: l.prov });
+      if (wantParts) positions.push({ id: l.id, instrument: k, size: units, provisional: l.prov });
     }
   }
 
