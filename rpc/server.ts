@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { HubNode } from './deps.ts';
 import { RPC_CODE, RpcError, toJsonRpcError } from './errors.ts';
 import { callMethod, hasMethod, LIMITS } from './jsonrpc.ts';
+import { registerMarginRoutes } from './marginRoutes.ts';
 import { registerRest } from './rest.ts';
 import { registerWebsocket } from './ws.ts';
 
@@ -137,6 +138,7 @@ export async function createRpcServer(node: HubNode, opts: RpcServerOpts = {}): 
 
   registerWebsocket(app, node);
   registerRest(app, node);
+  registerMarginRoutes(app, node);
   (await import('./dashboard/routes.ts')).registerDashboard(app, node);
   return app;
 }
