@@ -13,7 +13,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keccak_256 } from '@noble/hashes/sha3';
 import { Any } from 'cosmjs-types/google/protobuf/any';
@@ -159,6 +159,12 @@ async function run(messages: number, perTx: number): Promise<Run> {
 const keepAlive = setInterval(() => undefined, 1000);
 const MESSAGES = Number(process.env.BENCH_HL_MESSAGES ?? 4096);
 const rows: { name: string; run: Run; r: number }[] = [];
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join('/');
+const loadStart = load();
+process.stdout.write(`load average ${loadStart} on ${cpus().length} cores\n`);
 for (const perTx of [1, 16]) {
   // Baseline and subject alternate; r is re-measured right before each run.
   const r = recoveryRate();
@@ -175,6 +181,7 @@ const lines = [
   'replay, ISM) → mempool → `produceBlock` (STF re-checks everything, credits the ledger) → state root → LevelDB',
   'batch with fsync; in-process, no HTTP. Baseline r = native `ecdsaRecover` on one core, measured just before',
   'each run; a delivery needs t = 2 recoveries, so r/t is the single-core ceiling. Goal ≥ 40 % of r/t.',
+  `Load average ${loadStart} at start, ${load()} at the end, on ${cpus().length} cores (shared).`,
   '',
   '| figure | messages/s | baseline r/t (r = recoveries/s) | ratio |',
   '| --- | ---: | ---: | ---: |',
