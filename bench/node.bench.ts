@@ -95,7 +95,8 @@ async function main() {
         await fetch(`${url}/v1/health`);
         break;
       } catch {
-        if (i > 200) throw new Error('node did not start');
+        // Generous: on a loaded machine the node's module loading alone takes seconds.
+        if (i > 2400) throw new Error('node did not start within 120 s');
         await new Promise((r) => setTimeout(r, 50));
       }
     }
