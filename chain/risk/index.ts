@@ -15,12 +15,8 @@ export {
   type AccountParts,
   accountLayout,
   accountParts,
-  buildPlan,
   type CompiledAccount,
   compileAccount,
-  PLAN_ALL_AT,
-  PLAN_FINAL_AT,
-  PLAN_FINAL_SIZES_AT,
   type PositionLine,
   type ValueLine,
 } from './account.ts';

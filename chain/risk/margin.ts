@@ -289,7 +289,8 @@ function runGroup(
   const w = a.params.scenarioWeight;
   const es = ES;
   const esg = ESG;
-  let minSpan = basis;
+  // The grid stage alone has no use for the minimum: from −∞ its branch is never taken.
+  let minSpan = full ? basis : Number.NEGATIVE_INFINITY;
   let worst = -1;
   // One loop per chunk size (the association of each size is fixed); scenario columns, then ES.
   if (last === 4) {
