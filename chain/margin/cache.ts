@@ -26,7 +26,7 @@ import {
 import { encodeMarginConfig, type MarginConfig } from './config.ts';
 import { MG, snapshotTimeKey } from './keys.ts';
 import { type AccountPortfolio, buildAccountPortfolio } from './portfolio.ts';
-import { getDomainStatus } from './records.ts';
+import { allowancesOf, getDomainStatus } from './records.ts';
 import { buildSnapshot } from './snapshot.ts';
 
 /** The cached margin of one account. */
@@ -72,6 +72,14 @@ export class MarginCache {
   private readonly accounts = new Map<string, CachedAccount>();
   /** evm hex → account hex, as last built (to find the previous account when a link moves). */
   private readonly ownerAccount = new Map<string, string>();
+  /** account hex → the evm hexes it claimed in `ownerAccount` at its last build (the reverse index). */
+  private readonly accountOwners = new Map<string, string[]>();
+  /** Accounts whose cached margin is ok with equity < MM (the liquidation candidates). */
+  private readonly belowMm = new Set<string>();
+  /** account hex → Σ amountMicro of its allowance records at its last build (absent: none). */
+  private readonly allowanceTotals = new Map<string, bigint>();
+  /** The config object the cached `configBytes` were encoded from (skips re-encoding per block). */
+  private configSeen: MarginConfig | undefined;
   /** Breaker/halt state per domain as last seen (a transition re-margins everyone). */
   private domainFlags = '';
   /** Next option expiry (s) after the last sync, and the block time of the last sync. */
@@ -84,6 +92,10 @@ export class MarginCache {
     this.snapshotTimeMs = undefined;
     this.accounts.clear();
     this.ownerAccount.clear();
+    this.accountOwners.clear();
+    this.belowMm.clear();
+    this.allowanceTotals.clear();
+    this.configSeen = undefined;
     this.domainFlags = '';
     this.lastTimeMs = -1n;
   }
@@ -96,6 +108,32 @@ export class MarginCache {
   /** Every cached account id, sorted. */
   ids(): string[] {
     return [...this.accounts.keys()].sort();
+  }
+
+  /**
+   * The cached accounts whose margin is known with equity < MM, sorted by id: exactly the ids
+   * `ids()` would yield through that filter, kept as entries change so the end-block's
+   * liquidation scan does not walk every account.
+   */
+  liquidationCandidates(): string[] {
+    return [...this.belowMm].sort();
+  }
+
+  /**
+   * Σ amountMicro over the account's allowance records (live or expired) as of its last build, or
+   * undefined when it had none. An upper bound of the reserved-but-unused allowance that
+   * evaluate.ts adds to IM, so `im + total ≤ equity` proves no shrink is due without a rebuild.
+   */
+  allowanceTotalMicro(accountHex: string): bigint | undefined {
+    return this.allowanceTotals.get(accountHex);
+  }
+
+  /** Stores an entry and keeps the liquidation candidate set in step. */
+  private put(id: string, entry: CachedAccount): void {
+    this.accounts.set(id, entry);
+    const m = entry.margin;
+    if (m.ok && m.summary.equity < m.summary.mm) this.belowMm.add(id);
+    else this.belowMm.delete(id);
   }
 
   /** The engine (after a sync with a config). */
@@ -126,20 +164,30 @@ export class MarginCache {
       view.portfolio.collateral.length === 0 &&
       view.portfolio.options.length === 0 &&
       view.portfolio.perps.length === 0;
-    for (const [o, a] of this.ownerAccount) if (a === id) this.ownerAccount.delete(o);
-    for (const e of view.evms) this.ownerAccount.set(hexOf(e), id);
+    // Only owners this account claimed can map to it (ownerAccount is written here alone).
+    for (const o of this.accountOwners.get(id) ?? [])
+      if (this.ownerAccount.get(o) === id) this.ownerAccount.delete(o);
+    const owners = view.evms.map(hexOf);
+    for (const o of owners) this.ownerAccount.set(o, id);
+    if (owners.length > 0) this.accountOwners.set(id, owners);
+    else this.accountOwners.delete(id);
+    let allowance: bigint | undefined;
+    for (const a of allowancesOf(state, address)) allowance = (allowance ?? 0n) + BigInt(a.amountMicro);
+    if (allowance === undefined) this.allowanceTotals.delete(id);
+    else this.allowanceTotals.set(id, allowance);
     if (empty && getAccount(state, address) === undefined) {
       engine.removeAccount(id);
       this.accounts.delete(id);
+      this.belowMm.delete(id);
       return;
     }
     try {
       engine.setAccount(id, view.portfolio);
-      this.accounts.set(id, { view, margin: { ok: false, error: pendingError } });
+      this.put(id, { view, margin: { ok: false, error: pendingError } });
     } catch (e) {
       if (!(e instanceof RiskError)) throw e;
       engine.removeAccount(id);
-      this.accounts.set(id, { view, margin: { ok: false, error: e } });
+      this.put(id, { view, margin: { ok: false, error: e } });
     }
   }
 
@@ -154,7 +202,9 @@ export class MarginCache {
     timeMs: bigint,
     changes: StateChanges | undefined,
   ): ReadonlyMap<string, CachedAccount> {
-    const cfg = bytesToHex(encodeMarginConfig(config)) as string;
+    // readMarginConfig memoises the decoded object per stored bytes: the same object, the same bytes.
+    const cfg =
+      config === this.configSeen ? this.configBytes : (bytesToHex(encodeMarginConfig(config)) as string);
     let full = changes === undefined || this.engine === undefined || cfg !== this.configBytes;
     if (full) {
       this.reset();
@@ -163,13 +213,27 @@ export class MarginCache {
       this.engine = createMarginEngine({ params: config.risk, universe: [...universe.values()] });
       this.configBytes = cfg;
     }
-    const engine = this.engine!;
+    let engine = this.engine!;
+    this.configSeen = config;
     const touched = new Set<string>();
     let changed: readonly string[] = [];
 
     const snapTime = readSnapshotTime(state);
     if (snapTime !== undefined && snapTime !== this.snapshotTimeMs) {
-      changed = engine.setSnapshot(buildSnapshot(state, config, Number(snapTime / 1000n)));
+      try {
+        changed = engine.setSnapshot(buildSnapshot(state, config, Number(snapTime / 1000n)));
+      } catch (e) {
+        if (!(e instanceof RiskError)) throw e;
+        // A snapshot the kernel refuses as a whole: every margin is unknown until a valid one
+        // (a cold rebuild could not know the previous arrays, so none are kept).
+        this.reset();
+        const universe = new Map<string, Instrument>();
+        for (const l of config.instruments) universe.set(l.instrument.id, l.instrument);
+        this.engine = createMarginEngine({ params: config.risk, universe: [...universe.values()] });
+        this.configBytes = cfg;
+        engine = this.engine;
+        full = true;
+      }
       this.snapshotTimeMs = snapTime;
     }
     const flags = this.flagsOf(state, config, timeMs);
@@ -205,7 +269,7 @@ export class MarginCache {
             view: c.view,
             margin: c.margin.ok || c.margin.error === pendingError ? m : c.margin,
           };
-          this.accounts.set(id, next);
+          this.put(id, next);
           out.set(id, next);
         }
       }
@@ -217,7 +281,7 @@ export class MarginCache {
       const c = this.accounts.get(id);
       if (c === undefined) continue;
       const next = { view: c.view, margin: m };
-      this.accounts.set(id, next);
+      this.put(id, next);
       out.set(id, next);
     }
     // Accounts whose portfolio failed to compile keep their error.
@@ -243,7 +307,7 @@ export class MarginCache {
     if (engine.arrays === null) return;
     for (const [id, m] of engine.update(set, [])) {
       const c = this.accounts.get(id);
-      if (c !== undefined) this.accounts.set(id, { view: c.view, margin: m });
+      if (c !== undefined) this.put(id, { view: c.view, margin: m });
     }
   }
 

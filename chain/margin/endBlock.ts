@@ -17,6 +17,8 @@ import type { Event } from '../codec/messages.ts';
 import { fromHex } from '../crypto.ts';
 import { readBridge } from '../hyperlane/config.ts';
 import { PREFIX } from '../keys.ts';
+import { LiquidationError } from '../liquidation/index.ts';
+import { RiskError } from '../risk/index.ts';
 import { shrinkAllowances } from './allowance.ts';
 import type { MarginCache } from './cache.ts';
 import { readMarginConfig } from './config.ts';
@@ -94,6 +96,12 @@ export function applyMarginEndBlock(state: StateView, ctx: MarginEndBlockContext
   const refresh = new Set<string>();
   for (const [id, c] of synced) {
     if (!c.margin.ok) continue;
+    // Exact pre-filter (no rebuild): the reserved-but-unused allowance never exceeds the sum of
+    // the account's allowance amounts, and the cached summary is the one a rebuild computes (the
+    // cache's contract), so im + that sum ≤ equity means imEff ≤ equity below. None: no records.
+    const allowanceTotal = cache.allowanceTotalMicro(id);
+    if (allowanceTotal === undefined) continue;
+    if (c.margin.summary.im + allowanceTotal <= c.margin.summary.equity) continue;
     const account = fromHex(id)!;
     if (allowancesOf(state, account).length === 0) continue;
     const ev = evaluateAccountNow(state, cache, config, bridge, timeMs, account);
@@ -110,7 +118,8 @@ export function applyMarginEndBlock(state: StateView, ctx: MarginEndBlockContext
   const grace = st.oracle?.liquidationGraceMs ?? 0n;
   if (liquidationsAllowed(state, st.liquidations, grace, timeMs)) {
     const candidates: { id: string; shortfall: bigint; number: bigint }[] = [];
-    for (const id of cache.ids()) {
+    // The cache keeps the equity < MM set as entries change: no walk over every account.
+    for (const id of cache.liquidationCandidates()) {
       const c = cache.get(id)!;
       if (!c.margin.ok) continue;
       const s = c.margin.summary;
@@ -132,7 +141,27 @@ export function applyMarginEndBlock(state: StateView, ctx: MarginEndBlockContext
     let done = 0;
     for (const c of candidates) {
       if (done >= config.liquidation.maxPerBlock) break;
-      const rec = liquidateAccount(state, { height, timeMs, bridge, config, cache, events }, fromHex(c.id)!);
+      // A kernel or planner error for one account (e.g. a feed it needs is unusable) skips that
+      // account with an event; it never halts the chain. Nothing of a failed attempt is kept.
+      let rec: ReturnType<typeof liquidateAccount>;
+      const mark = events.length;
+      state.checkpoint();
+      try {
+        rec = liquidateAccount(state, { height, timeMs, bridge, config, cache, events }, fromHex(c.id)!);
+        state.commit();
+      } catch (e) {
+        if (!(e instanceof RiskError) && !(e instanceof LiquidationError)) throw e;
+        state.revert();
+        events.length = mark;
+        events.push({
+          type: 'margin.liquidation_failed',
+          attributes: [
+            { key: 'account', value: c.id },
+            { key: 'error', value: e.message },
+          ],
+        });
+        continue;
+      }
       if (rec !== undefined) {
         done++;
         refresh.add(c.id);

@@ -25,9 +25,16 @@ import {
   insuranceHolder,
   STAGE,
 } from '../ledger/index.ts';
-import { liquidationPenalty, planLiquidation, priceLimit, splitPenalty } from '../liquidation/index.ts';
+import {
+  LiquidationError,
+  liquidationPenalty,
+  planLiquidation,
+  priceLimit,
+  splitPenalty,
+} from '../liquidation/index.ts';
 import type { MsgContext, MsgResult } from '../msgs.ts';
 import { readPrice } from '../oracle/state.ts';
+import { RiskError } from '../risk/index.ts';
 import type { MarginCache } from './cache.ts';
 import {
   type LiquidationRecord,
@@ -312,12 +319,19 @@ export function applyLiquidate(state: StateView, msg: MsgLiquidate, ctx: MsgCont
   const keeper = parseBech32(msg.keeper)!;
   const cache = cacheFor(state, ctx, config, bridge);
   const events: Event[] = [];
-  const rec = liquidateAccount(
-    state,
-    { height: ctx.height, timeMs: ctx.timeMs, bridge, config, cache, events },
-    account,
-    { address: keeper, bech32: msg.keeper },
-  );
+  let rec: LiquidationRecord | undefined;
+  try {
+    rec = liquidateAccount(
+      state,
+      { height: ctx.height, timeMs: ctx.timeMs, bridge, config, cache, events },
+      account,
+      { address: keeper, bech32: msg.keeper },
+    );
+  } catch (e) {
+    if (e instanceof RiskError || e instanceof LiquidationError)
+      throw new ChainError('MARGIN_UNKNOWN', `cannot plan a liquidation of ${msg.account}: ${e.message}`);
+    throw e;
+  }
   if (rec === undefined)
     throw new ChainError(
       'MARGIN_NOT_LIQUIDATABLE',
