@@ -20,7 +20,14 @@ import { MsgRequestAllowanceResponseCodec } from './codec.ts';
 import type { MarginConfig } from './config.ts';
 import { allowanceUsageMicro, type Evaluation, evaluateAccountNow, marginStaleness } from './evaluate.ts';
 import { allowanceSeqKey } from './keys.ts';
-import { allowancesOf, getAllowance, getDomainStatus, getOpenInterest, isHalted, setAllowance } from './records.ts';
+import {
+  allowancesOf,
+  getAllowance,
+  getDomainStatus,
+  getOpenInterest,
+  isHalted,
+  setAllowance,
+} from './records.ts';
 import { cacheFor, requireMargin } from './withdraw.ts';
 
 const ONE = 10n ** 18n;
@@ -134,7 +141,11 @@ export function checkRequestAllowance(
       );
     for (const l of config.instruments) {
       if (l.domain !== msg.domain || l.maxOpenInterestE18 === 0n) continue;
-      const oi = getOpenInterest(state, l.domain, hexToBytes(l.instrumentId as `0x${string}`, 'instrumentId', 32));
+      const oi = getOpenInterest(
+        state,
+        l.domain,
+        hexToBytes(l.instrumentId as `0x${string}`, 'instrumentId', 32),
+      );
       if (oi >= l.maxOpenInterestE18)
         throw new ChainError(
           'MARGIN_CAP_REACHED',

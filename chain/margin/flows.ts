@@ -29,8 +29,8 @@ import {
 } from '../ledger/index.ts';
 import { FlowRecordCodec, WITHDRAWAL_STATUS, type WithdrawalRecord } from './codec.ts';
 import { domainParamsOf, readMarginConfig } from './config.ts';
-import { assetValueE18 } from './portfolio.ts';
 import { flowPrefix, flowPrefixOf, pendingKey, settlementDeadlineKey } from './keys.ts';
+import { assetValueE18 } from './portfolio.ts';
 import { addFlow, getFlow, getWithdrawal, setWithdrawal } from './records.ts';
 
 /** Default re-dispatch delay when no margin config is present (ms). */
@@ -59,7 +59,12 @@ export function recordDepositCredit(
  * outstanding provisional deposits (all tokens, at oracle prices) plus this one, in µUSD. Without
  * a margin config there is no cap.
  */
-export function fitsProvisionalCap(state: StateReader, domain: number, token: Uint8Array, amount: bigint): boolean {
+export function fitsProvisionalCap(
+  state: StateReader,
+  domain: number,
+  token: Uint8Array,
+  amount: bigint,
+): boolean {
   const config = readMarginConfig(state);
   if (config === undefined) return true;
   const cap = domainParamsOf(config, domain)?.provisionalCapMicro;
