@@ -455,6 +455,51 @@ function buildPayload(kind: PayloadKindName, v: readonly unknown[]): AppPayload 
 export interface DecodeAppPayloadOpts {
   /** Accept only inbound (DEPOSIT, POSITION, ACK) or only outbound kinds; both when omitted. */
   readonly direction?: 'inbound' | 'outbound';
+  /**
+   * Read a canonical DEPOSIT directly, without the ABI decoder and the re-encoding check (default
+   * true). Same result either way; anything but a canonical DEPOSIT takes the general path, which
+   * decides errors. False runs the general path alone (tests compare the two).
+   */
+  readonly fastPath?: boolean;
+}
+
+const HEX_DIGITS = '0123456789abcdef';
+
+function hexOfRange(b: Uint8Array, from: number, to: number): Hex {
+  let s = '0x';
+  for (let i = from; i < to; i++) s += HEX_DIGITS[b[i]! >> 4]! + HEX_DIGITS[b[i]! & 15]!;
+  return s as Hex;
+}
+
+function allZero(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+function uintOfRange(b: Uint8Array, from: number, to: number): bigint {
+  let n = 0n;
+  for (let i = from; i < to; i += 8) {
+    let w = 0n;
+    for (let j = i; j < Math.min(to, i + 8); j++) w = (w << 8n) | BigInt(b[j]!);
+    n = (n << BigInt(8 * Math.min(8, to - i))) | w;
+  }
+  return n;
+}
+
+/**
+ * A DEPOSIT body in canonical form — `0x01 ‖ address ‖ address ‖ uint256 ‖ uint64`, four static
+ * words with zero padding — read directly (what the general path returns for it), else undefined.
+ */
+function fastDeposit(b: Uint8Array): AppPayload | undefined {
+  if (b.length !== 129 || b[0] !== PAYLOAD_KIND.DEPOSIT) return undefined;
+  if (!allZero(b, 1, 13) || !allZero(b, 33, 45) || !allZero(b, 97, 121)) return undefined;
+  return {
+    kind: 'DEPOSIT',
+    depositor: hexOfRange(b, 13, 33),
+    token: hexOfRange(b, 45, 65),
+    amount: uintOfRange(b, 65, 97),
+    depositNonce: uintOfRange(b, 121, 129),
+  };
 }
 
 /**
@@ -474,6 +519,10 @@ export function decodeAppPayload(body: BytesLike, opts: DecodeAppPayloadOpts = {
       value: 0,
       limit: 1,
     });
+  }
+  if (opts.fastPath !== false && opts.direction !== 'outbound') {
+    const fast = fastDeposit(bytes);
+    if (fast !== undefined) return fast;
   }
   const kindByte = bytes[0]!;
   const kind = KIND_BY_BYTE.get(kindByte);
