@@ -1,10 +1,12 @@
 // The hub dashboard (served as static text by rpc/dashboard/routes.ts; no build step).
 // Every value from the chain is put in the page with textContent or attributes, never as HTML.
-// Data: GET /dashboard/api/overview (accounts, collateral, messages, outbox, oracle),
-// GET /v1/accounts/:address/margin (the margin view, see README "margin view"; absent until the
-// unified-margin engine lands), GET /v1/bridge/positions/:address, GET /dashboard/api/chains with
-// eth_getLogs on each chain for messages dispatched and not yet delivered. Live: a WebSocket
-// subscription to NewBlock refreshes the page; polling every 2 s when the socket is down.
+// Data: GET /dashboard/api/overview (accounts, collateral, messages, outbox, oracle); the margin
+// REST (rpc/marginRoutes.ts): GET /v1/margin/accounts (equity, IM, MM per account),
+// /v1/accounts/:address/margin (the chosen account: figures, heatmap grid, Greeks, allowances,
+// positions, in-flight items, liquidations), /v1/margin/domains (breaker, halt, provisional
+// waiting), /v1/margin/liquidations; GET /dashboard/api/chains with eth_getLogs on each chain for
+// messages dispatched and not yet delivered. Live: a WebSocket subscription to NewBlock refreshes
+// the page; polling every 2 s when the socket is down.
 
 const HUB_DOMAIN = 0x554d5247;
 const state = {
@@ -12,8 +14,12 @@ const state = {
   chains: { chains: [], topics: null },
   dispatched: new Map(), // domain -> [{ id, nonce, block }]
   selected: new URLSearchParams(location.search).get('account'),
-  marginAvailable: undefined, // undefined = not probed, true/false after
-  margins: new Map(), // address -> margin view | null
+  // 'ok' | 'not_configured' | 'unavailable' (undefined before the first answer)
+  margin: undefined,
+  marginMessage: '',
+  list: new Map(), // address -> row of /v1/margin/accounts
+  domains: new Map(), // domain -> row of /v1/margin/domains
+  liquidations: [],
 };
 
 /** Creates an element with text (never HTML) and attributes. */
@@ -38,6 +44,7 @@ function fill(tableId, rows, emptyText) {
     tbody.append(row([el('td', emptyText, { colspan: cols, class: 'note' })]));
   }
 }
+const num = (text, attrs) => el('td', text, { class: 'num', ...attrs });
 
 /** Formats a decimal-string integer of `decimals` as a fixed-point number (exact, no floats). */
 export function formatUnits(value, decimals, maxFrac = 6) {
@@ -58,7 +65,10 @@ export function formatUsdMicro(micro) {
   const [i, f = ''] = s.split('.');
   return `${i.startsWith('-') ? '-$' : '$'}${i.replace('-', '')}.${f.padEnd(2, '0')}`;
 }
+/** An E18 decimal string (sizes) as a short number. */
+const formatSize = (s) => (s.includes('.') ? s.replace(/(\.\d{6})\d+$/, '$1') : s);
 const short = (s) => (s.length > 14 ? `${s.slice(0, 8)}…${s.slice(-4)}` : s);
+const usdOrDash = (v) => (v === null || v === undefined ? '—' : formatUsdMicro(v));
 
 function chainName(domain) {
   if (domain === HUB_DOMAIN) return 'hub';
@@ -70,31 +80,50 @@ function decimalsOf(domain, token) {
   const t = o?.tokens.find((x) => x.token.toLowerCase() === token.toLowerCase());
   return t ? t.decimals : 0;
 }
+function inSeconds(ms, nowMs) {
+  const d = Math.round((Number(ms) - nowMs) / 1000);
+  return d > 0 ? `in ${d} s` : `${-d} s ago`;
+}
 
+/** GET JSON; a non-2xx answer throws with `status` and the typed error `code` when there is one. */
 async function getJson(url) {
   const r = await fetch(url, { headers: { accept: 'application/json' } });
   if (!r.ok) {
     const err = new Error(`${url}: HTTP ${r.status}`);
     err.status = r.status;
+    try {
+      const b = await r.json();
+      err.code = b?.error?.code;
+      if (b?.error?.message) err.message = b.error.message;
+    } catch {
+      // not JSON: keep the status
+    }
     throw err;
   }
   return r.json();
 }
 
-// ---- margin view (issue 5's REST; documented shape in rpc/dashboard/README.md) ----------------
+// ---- margin (rpc/marginRoutes.ts) ----------------------------------------------------------
 
-async function marginOf(address) {
-  if (state.marginAvailable === false) return null;
+async function loadMargin() {
   try {
-    const m = await getJson(`/v1/accounts/${encodeURIComponent(address)}/margin`);
-    state.marginAvailable = true;
-    state.margins.set(address, m);
-    return m;
+    const [list, domains, liq] = await Promise.all([
+      getJson('/v1/margin/accounts?limit=1000'),
+      getJson('/v1/margin/domains'),
+      getJson('/v1/margin/liquidations?limit=50'),
+    ]);
+    state.margin = 'ok';
+    state.marginMessage = '';
+    state.list = new Map(list.accounts.map((r) => [r.address, r]));
+    state.domains = new Map(domains.domains.map((d) => [d.domain, d]));
+    state.liquidations = liq.liquidations;
   } catch (e) {
-    // 404 on the route itself means the margin engine is not there yet.
-    if (e.status === 404 && state.marginAvailable !== true) state.marginAvailable = false;
-    state.margins.set(address, null);
-    return null;
+    // A hub without the margin routes answers 404 on them; one without a margin section says so.
+    state.margin = e.code === 'QUERY_NOT_CONFIGURED' || e.status === 404 ? 'not_configured' : 'unavailable';
+    state.marginMessage = e.message;
+    state.list = new Map();
+    state.domains = new Map();
+    state.liquidations = [];
   }
 }
 
@@ -126,16 +155,30 @@ function collateralSummary(rows) {
 function renderOrigins(o) {
   fill(
     'origins',
-    o.origins.map((x) =>
-      row([
-        x.name,
-        el('td', x.domain, { class: 'num' }),
-        el('td', x.delivered, { class: 'num' }),
-        el('td', x.finalized, { class: 'num' }),
-        el('td', x.final_index === null ? '—' : `#${x.final_index}`, { class: 'num' }),
-        x.tokens.map((t) => `${t.symbol} (${t.decimals})`).join(', '),
-      ]),
-    ),
+    o.origins.map((x) => {
+      const d = state.domains.get(x.domain);
+      const status = !d
+        ? '—'
+        : d.halted
+          ? `halted${d.halted_by_evidence ? ' (final-tier reorg)' : ' (final tier stalled)'}`
+          : d.breaker_active
+            ? `breaker until ${new Date(Number(d.breaker_until_ms)).toISOString()}`
+            : 'ok';
+      return row(
+        [
+          x.name,
+          num(x.domain),
+          num(x.delivered),
+          num(x.finalized),
+          num(x.final_index === null ? '—' : `#${x.final_index}`),
+          x.tokens.map((t) => `${t.symbol} (${t.decimals})`).join(', '),
+          el('td', status, { class: `domain-status ${d?.halted ? 'loss' : ''}` }),
+          num(d ? d.pending_provisional : '—'),
+          num(d?.oldest_pending_age_ms ? `${Math.round(Number(d.oldest_pending_age_ms) / 1000)} s` : '—'),
+        ],
+        { 'data-domain': x.domain },
+      );
+    }),
     'no bridge configured',
   );
 }
@@ -150,17 +193,18 @@ function renderAccounts(o) {
         title: a.address,
       });
       btn.addEventListener('click', () => select(a.address));
-      const m = state.margins.get(a.address);
-      const money = (k) =>
-        el('td', m ? formatUsdMicro(m[k]) : '—', { class: `num ${k}`, 'data-value': m ? m[k] : '' });
-      const tr = row(
+      const m = state.list.get(a.address);
+      const money = (k) => {
+        const v = m?.[k] ?? null;
+        const text = m && m.status === 'unknown' ? 'unknown' : usdOrDash(v);
+        return num(text, { class: `num ${k}`, 'data-value': v ?? '', title: m?.unknown_code ?? undefined });
+      };
+      const td = el('td');
+      td.append(btn);
+      return row(
         [
-          el('td', a.account_number, { class: 'num' }),
-          (() => {
-            const td = el('td');
-            td.append(btn);
-            return td;
-          })(),
+          num(a.account_number),
+          td,
           el('td', a.evm_addresses.map(short).join(', '), {
             class: 'mono',
             title: a.evm_addresses.join(', '),
@@ -169,10 +213,15 @@ function renderAccounts(o) {
           money('equity'),
           money('im'),
           money('mm'),
+          money('margin'),
         ],
-        { 'data-address': a.address, class: a.address === state.selected ? 'selected' : undefined },
+        {
+          'data-address': a.address,
+          class: [a.address === state.selected ? 'selected' : '', m?.liquidatable ? 'liquidatable' : '']
+            .join(' ')
+            .trim(),
+        },
       );
-      return tr;
     }),
     'no accounts',
   );
@@ -181,10 +230,19 @@ function renderAccounts(o) {
     o.holds.map((h) => row([el('td', h.evm_address, { class: 'mono' }), collateralSummary(h.collateral)])),
     'none',
   );
+  fill(
+    'insurance',
+    (o.insurance ?? []).map((r) =>
+      row([chainName(r.domain), r.symbol, num(formatUnits(r.amount, decimalsOf(r.domain, r.token)))]),
+    ),
+    'empty',
+  );
   document.getElementById('margin-note').textContent =
-    state.marginAvailable === false
-      ? 'Equity, IM and MM come from the margin engine (GET /v1/accounts/:address/margin), which this hub does not serve yet.'
-      : '';
+    state.margin === 'not_configured'
+      ? `Equity, IM and MM come from the unified-margin engine; this hub does not serve them (${state.marginMessage}).`
+      : state.margin === 'unavailable'
+        ? `The margin figures are unavailable right now (${state.marginMessage}).`
+        : '';
 }
 
 function heatmap(underlying, scenarios, pnl) {
@@ -229,7 +287,169 @@ function heatmap(underlying, scenarios, pnl) {
   return table;
 }
 
-async function renderSelected() {
+function setMetric(id, value, isMoney = true) {
+  const e = document.getElementById(`sel-${id}`);
+  e.textContent = value === null || value === undefined ? '—' : isMoney ? formatUsdMicro(value) : value;
+  e.setAttribute('data-value', value ?? '');
+}
+
+function stageChip(stage) {
+  const td = el('td');
+  td.append(el('span', stage, { class: `chip ${stage}` }));
+  return td;
+}
+
+function renderMarginView(m, nowMs) {
+  for (const k of ['equity', 'im', 'mm', 'im_effective', 'withdrawal_equity']) setMetric(k, m?.[k] ?? null);
+  setMetric('binding', m?.binding ?? null, false);
+  document.getElementById('sel-note').textContent = !m
+    ? state.margin === 'ok'
+      ? 'The margin view of this account is unavailable.'
+      : 'The margin view (heatmap, Greeks, allowances) needs the hub’s unified margin (GET /v1/accounts/:address/margin).'
+    : m.status === 'unknown'
+      ? `Margin unknown at height ${m.height}: ${m.unknown.message}`
+      : `Margin at height ${m.height}${m.liquidatable ? ' — below maintenance margin: liquidatable' : ''}${m.prices_stale?.withdrawals ? ' — prices stale for withdrawals' : ''}.`;
+  const maps = document.getElementById('heatmaps');
+  maps.replaceChildren(...(m ? m.grid.map((g) => heatmap(g.underlying, m.scenarios, g.pnl)) : []));
+  fill(
+    'greeks',
+    m
+      ? m.greeks.map((g) =>
+          row([
+            g.underlying,
+            ...['delta', 'gamma', 'vega', 'theta', 'rho'].map((k) =>
+              el('td', Number(g[k]).toPrecision(5), { class: `num ${k}` }),
+            ),
+          ]),
+        )
+      : [],
+    m ? 'no positions' : 'no margin view',
+  );
+  fill(
+    'allowances',
+    (m?.allowances ?? []).map((x) =>
+      row(
+        [
+          chainName(x.domain),
+          el('td', short(x.owner), { class: 'mono', title: x.owner }),
+          num(formatUsdMicro(x.amount_usd_micro)),
+          num(formatUsdMicro(x.usage_usd_micro)),
+          num(x.sequence),
+          x.expired ? 'expired' : new Date(Number(x.expiry_sec) * 1000).toISOString(),
+          stageChip(x.status),
+        ],
+        { 'data-domain': x.domain },
+      ),
+    ),
+    'none',
+  );
+  const inflight = [];
+  for (const p of m?.in_flight.provisional ?? []) {
+    const d = p.detail;
+    const what =
+      p.kind === 'deposit'
+        ? `${formatUnits(d.amount, d.decimals ?? 0)} ${d.symbol ?? d.token}`
+        : p.kind === 'position'
+          ? `${d.side} ${formatUnits(d.size, 18)} of ${short(d.instrument_id)} (seq ${d.sequence})`
+          : `ACK ${d.ack_status} of ${short(d.settlement_id)}`;
+    inflight.push(
+      row(
+        [
+          chainName(p.origin),
+          p.kind,
+          what,
+          stageChip('provisional'),
+          inSeconds(p.expected_final_ms, nowMs),
+          inSeconds(p.deadline_ms, nowMs),
+        ],
+        { 'data-message-id': p.message_id },
+      ),
+    );
+  }
+  for (const w of m?.in_flight.withdrawals ?? []) {
+    const stage = w.settlement.ack_stage === 'provisional' ? 'provisional' : 'pending';
+    inflight.push(
+      row(
+        [
+          chainName(w.domain),
+          'withdrawal',
+          `${formatUnits(w.amount, w.decimals ?? 0)} ${w.symbol ?? w.token} → ${short(w.recipient)}`,
+          stageChip(stage),
+          w.cancel ? `cancel sent (${w.cancel.status})` : `RELEASE ${w.settlement.status}`,
+          '—',
+        ],
+        { 'data-settlement-id': w.settlement_id },
+      ),
+    );
+  }
+  fill('inflight', inflight, 'nothing in flight');
+  fill(
+    'sel-liquidations',
+    (m?.liquidations ?? []).map((l) =>
+      row([
+        l.height,
+        l.method,
+        num(formatUsdMicro(l.equity)),
+        num(formatUsdMicro(l.mm)),
+        num(l.closes.length),
+        num(formatUsdMicro(l.penalty)),
+      ]),
+    ),
+    'none',
+  );
+}
+
+async function renderPositions(a, m) {
+  if (m) {
+    fill(
+      'positions',
+      m.positions.map((x) =>
+        row(
+          [
+            chainName(x.domain),
+            el('td', x.listing.instrument, { class: 'instrument', title: x.instrument_id }),
+            el('td', short(x.owner), { class: 'mono', title: x.owner }),
+            num(formatSize(x.final_size)),
+            num(formatSize(x.latest_size)),
+            stageChip(x.expired ? 'expired' : x.provisional ? 'provisional' : 'final'),
+            el('td', x.close_in_flight ? short(x.close_in_flight) : '—', { class: 'mono' }),
+          ],
+          { 'data-position': x.id },
+        ),
+      ),
+      'none',
+    );
+    return;
+  }
+  // Without the margin view: the bridge's mirrored positions of every linked EVM address.
+  try {
+    const lists = await Promise.all(
+      a.evm_addresses.map((evm) => getJson(`/v1/bridge/positions/${encodeURIComponent(evm)}`)),
+    );
+    fill(
+      'positions',
+      lists
+        .flatMap((l) => l.positions)
+        .map((x) => {
+          const l = x.latest_final ?? x.latest;
+          return row([
+            chainName(x.domain),
+            el('td', x.instrument_id, { class: 'mono' }),
+            el('td', short(x.owner), { class: 'mono' }),
+            num(l?.size ?? '—'),
+            num(x.latest?.size ?? '—'),
+            stageChip(l?.stage ?? 'none'),
+            '—',
+          ]);
+        }),
+      'none',
+    );
+  } catch {
+    fill('positions', [], 'unavailable');
+  }
+}
+
+async function renderSelected(nowMs) {
   const section = document.getElementById('account-section');
   const addr = state.selected;
   const a = state.overview?.accounts.find((x) => x.address === addr);
@@ -245,78 +465,24 @@ async function renderSelected() {
       row([
         chainName(r.domain),
         r.symbol,
-        r.stage,
-        el('td', formatUnits(r.amount, decimalsOf(r.domain, r.token)), { class: 'num' }),
+        stageChip(r.stage),
+        num(formatUnits(r.amount, decimalsOf(r.domain, r.token))),
       ]),
     ),
     'no collateral',
   );
-  const m = await marginOf(addr);
-  const set = (id, k) => {
-    const e = document.getElementById(id);
-    e.textContent = m ? formatUsdMicro(m[k]) : '—';
-    e.setAttribute('data-value', m ? m[k] : '');
-  };
-  set('sel-equity', 'equity');
-  set('sel-im', 'im');
-  set('sel-mm', 'mm');
-  document.getElementById('sel-binding').textContent = m?.binding ?? '—';
-  document.getElementById('sel-note').textContent = m
-    ? `margin at height ${m.height}`
-    : 'The margin view (heatmap, Greeks, allowances) appears when the hub serves GET /v1/accounts/:address/margin.';
-  const maps = document.getElementById('heatmaps');
-  maps.replaceChildren(...(m ? m.grid.map((g) => heatmap(g.underlying, m.scenarios, g.pnl)) : []));
-  fill(
-    'greeks',
-    m
-      ? m.greeks.map((g) =>
-          row([
-            g.underlying,
-            ...['delta', 'gamma', 'vega', 'theta', 'rho'].map((k) =>
-              el('td', Number(g[k]).toPrecision(5), { class: `num ${k}` }),
-            ),
-          ]),
-        )
-      : [],
-    'no margin view',
-  );
-  fill(
-    'allowances',
-    (m?.allowances ?? []).map((x) =>
-      row([
-        chainName(x.domain),
-        el('td', formatUsdMicro(x.amount_usd_micro), { class: 'num' }),
-        x.sequence,
-        x.expiry_sec,
-        x.status,
-      ]),
-    ),
-    'none',
-  );
-  // Positions are keyed by the EVM owner on each chain: ask for every address linked to the account.
-  try {
-    const lists = await Promise.all(
-      a.evm_addresses.map((evm) => getJson(`/v1/bridge/positions/${encodeURIComponent(evm)}`)),
-    );
-    const positions = lists.flatMap((l) => l.positions);
-    fill(
-      'positions',
-      positions.map((x) => {
-        const l = x.latest_final ?? x.latest;
-        return row([
-          chainName(x.domain),
-          el('td', x.instrument_id, { class: 'mono' }),
-          l?.side ?? '—',
-          l?.size ?? '—',
-          l?.entry_price ?? '—',
-          l?.stage ?? '—',
-        ]);
-      }),
-      'none',
-    );
-  } catch {
-    fill('positions', [], 'unavailable');
+  let m = null;
+  if (state.margin === 'ok') {
+    try {
+      m = await getJson(`/v1/accounts/${encodeURIComponent(addr)}/margin`);
+    } catch {
+      m = null; // an account with nothing on the hub yet (404)
+    }
   }
+  // The selection may have moved while waiting.
+  if (state.selected !== addr) return;
+  renderMarginView(m, nowMs);
+  await renderPositions(a, m);
 }
 
 function renderFlows(o) {
@@ -398,8 +564,7 @@ function renderFlows(o) {
   );
 }
 
-function renderOracle(o) {
-  const now = Date.now();
+function renderOracle(o, nowMs) {
   fill(
     'oracle',
     o.oracle
@@ -407,17 +572,30 @@ function renderOracle(o) {
       .map((p) =>
         row([
           p.feed,
-          el('td', formatUnits(p.value, 18, 4), { class: 'num' }),
-          el('td', formatUnits(p.confidence, 18, 3), { class: 'num' }),
-          el('td', `${Math.max(0, Math.round((now - Number(p.timestamp_ms)) / 1000))} s`, { class: 'num' }),
+          num(formatUnits(p.value, 18, 4)),
+          num(formatUnits(p.confidence, 18, 3)),
+          num(`${Math.max(0, Math.round((nowMs - Number(p.timestamp_ms)) / 1000))} s`),
         ]),
       ),
     'no prices yet',
   );
   fill(
     'liquidations',
-    o.liquidations.map((l) => row([l.height, el('td', l.account, { class: 'mono' }), l.detail])),
-    'none',
+    state.liquidations.map((l) =>
+      row(
+        [
+          l.height,
+          el('td', l.account, { class: 'mono' }),
+          l.method,
+          num(formatUsdMicro(l.equity)),
+          num(formatUsdMicro(l.mm)),
+          num(l.closes.length),
+          num(formatUsdMicro(l.penalty)),
+        ],
+        { 'data-account': l.account },
+      ),
+    ),
+    state.margin === 'ok' ? 'none' : 'not available on this hub',
   );
 }
 
@@ -481,16 +659,16 @@ async function refresh() {
   }
   refreshing = true;
   try {
-    const [o] = await Promise.all([getJson('/dashboard/api/overview'), scanDispatched()]);
+    const [o] = await Promise.all([getJson('/dashboard/api/overview'), scanDispatched(), loadMargin()]);
     state.overview = o;
+    const nowMs = Date.now();
     document.getElementById('chain-id').textContent = o.chain_id;
     document.getElementById('height').textContent = o.height;
-    if (state.marginAvailable !== false) await Promise.all(o.accounts.map((a) => marginOf(a.address)));
     renderOrigins(o);
     renderAccounts(o);
     renderFlows(o);
-    renderOracle(o);
-    await renderSelected();
+    renderOracle(o, nowMs);
+    await renderSelected(nowMs);
     document.body.setAttribute('data-height', o.height);
   } catch (e) {
     document.getElementById('live').textContent = `error: ${e.message}`;
@@ -510,7 +688,7 @@ function select(address) {
   history.replaceState(null, '', u);
   if (state.overview) {
     renderAccounts(state.overview);
-    renderSelected();
+    renderSelected(Date.now());
   }
 }
 

@@ -77,6 +77,8 @@ export interface Overview {
     collateral: CollateralRow[];
   }[];
   holds: { evm_address: string; collateral: CollateralRow[] }[];
+  /** The insurance fund's balances (penalties, seized collateral), per domain, token and stage. */
+  insurance: CollateralRow[];
   collateral_totals: CollateralRow[];
   inbound: {
     message_id: string;
@@ -104,7 +106,7 @@ export interface Overview {
     ack_stage: string | null;
   }[];
   oracle: { feed: string; value: string; confidence: string; timestamp_ms: string; height: string }[];
-  /** Filled by the liquidation engine's events (issue 5); empty until then. */
+  /** The newest liquidation records (from `OverviewExtras.liquidations`; the hub's route passes them). */
   liquidations: { height: string; account: string; detail: string }[];
 }
 
@@ -121,7 +123,7 @@ function parseLedgerKey(k: Uint8Array) {
   };
 }
 
-/** Optional extra sources the state does not hold (liquidation events, issue 5). */
+/** Optional extra sources (the liquidation records, read by rpc/marginRoutes.ts). */
 export interface OverviewExtras {
   readonly liquidations?: () => Overview['liquidations'];
 }
@@ -165,15 +167,19 @@ export function buildOverview(
 
   const byAccount = new Map<string, CollateralRow[]>();
   const byHold = new Map<string, CollateralRow[]>();
+  const insurance: CollateralRow[] = [];
   const totals = new Map<string, { domain: number; token: Uint8Array; stage: number; amount: bigint }>();
   for (const [k, v] of state.entries(Uint8Array.of(PREFIX.ledger))) {
     const p = parseLedgerKey(k);
     if (p === undefined) continue;
     const amount = decodeAmount(v);
     const r = row(p.domain, p.token, p.stage, amount);
-    const who = p.tag === HOLDER.ACCOUNT ? bech32FromBytes(p.holder) : toChecksumAddress(p.holder);
-    const map = p.tag === HOLDER.ACCOUNT ? byAccount : byHold;
-    map.set(who, [...(map.get(who) ?? []), r]);
+    if (p.tag === HOLDER.INSURANCE) insurance.push(r);
+    else {
+      const who = p.tag === HOLDER.ACCOUNT ? bech32FromBytes(p.holder) : toChecksumAddress(p.holder);
+      const map = p.tag === HOLDER.ACCOUNT ? byAccount : byHold;
+      map.set(who, [...(map.get(who) ?? []), r]);
+    }
     const tk = `${p.domain}/${toHex(p.token)}/${p.stage}`;
     const t = totals.get(tk) ?? { domain: p.domain, token: p.token, stage: p.stage, amount: 0n };
     t.amount += amount;
@@ -267,6 +273,7 @@ export function buildOverview(
     origins,
     accounts,
     holds: [...byHold.entries()].map(([evm_address, collateral]) => ({ evm_address, collateral })),
+    insurance,
     collateral_totals: [...totals.values()].map((t) => row(t.domain, t.token, t.stage, t.amount)),
     inbound,
     outbound,

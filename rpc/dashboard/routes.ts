@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { keccak256, toHex as viemToHex } from 'viem';
+import { overviewLiquidations } from '../marginRoutes.ts';
 import type { HubNode } from './deps.ts';
 import { buildOverview } from './overview.ts';
 
@@ -86,9 +87,12 @@ export function registerDashboard(app: FastifyInstance, node: HubNode): void {
   app.get('/dashboard/', page('text/html; charset=utf-8', files.html));
   app.get('/dashboard/app.js', page('text/javascript; charset=utf-8', files.js));
   app.get('/dashboard/style.css', page('text/css; charset=utf-8', files.css));
-  app.get('/dashboard/api/overview', async () =>
-    buildOverview(node.store.view(), node.height, node.config.chainId),
-  );
+  app.get('/dashboard/api/overview', async () => {
+    const view = node.store.view();
+    return buildOverview(view, node.height, node.config.chainId, {
+      liquidations: () => overviewLiquidations(view),
+    });
+  });
   app.get('/dashboard/api/chains', async () => ({
     hub_domain: 0x554d5247,
     topics: MAILBOX_TOPICS,

@@ -1,40 +1,42 @@
 /**
- * The dashboard in headless Chromium (Debian's `chromium`, driven by playwright-core): it loads from
- * the hub, lists every account, and for a chosen account shows equity, IM and MM equal to the REST
- * margin view, one heatmap per underlying with one cell per (spot shock, vol shock) pair and the
- * scenario P&L of the REST grid in each, and Greeks per underlying. Strings from the chain are
- * rendered as text (an underlying named like an HTML tag stays text and runs nothing). Live updates
- * move the height. A screenshot is saved to test-artifacts/dashboard.png.
- *
- * The margin view comes from the unified-margin engine's REST (`GET /v1/accounts/:address/margin`,
- * issue 5). Until the hub serves it, this test registers that route itself, answering the documented
- * shape (rpc/dashboard/README.md) computed by the real risk kernel on its test fixture.
+ * The dashboard in headless Chromium (Debian's `chromium`, driven by playwright-core) on a real hub
+ * with unified margin (marginHub.ts): deposits on two simulated chains, an option and perps
+ * reported, an allowance, a withdrawal in flight, a price crash that liquidates one account. The
+ * page lists every account with equity, IM and MM equal to the REST margin routes; for a chosen
+ * account it shows the figures of `GET /v1/accounts/:address/margin`, one heatmap per underlying
+ * with one cell per (spot shock, vol shock) and that route's scenario P&L in each, Greeks per
+ * underlying, allowances per chain, positions, in-flight items; recent liquidations; the message
+ * flow per chain with stages. The listed option's instrument id in the genesis margin config is
+ * hostile markup: it must show as text and run nothing. Live updates move the height. A hub
+ * without a margin section makes the page say so and invent no numbers. A screenshot is saved to
+ * test-artifacts/dashboard.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { homePaths, initHome, loadSequencerKey } from '../../../chain/node/home.ts';
-import { HubNode } from '../../../chain/node/hubNode.ts';
-import { openNodeStore } from '../../../chain/node/openStore.ts';
+import { fromHex } from '../../../chain/index.ts';
+import { MARGIN_TYPE_URL } from '../../../chain/margin/codec.ts';
+import { waitFor } from '../../helpers/node.ts';
 import {
-  buildRiskArrays,
-  buildUniverse,
-  compileRiskParams,
-  marginReport,
-  type RiskParams,
-} from '../../../chain/risk/index.ts';
-import { createRpcServer } from '../../../rpc/index.ts';
-import { prng } from '../../unit/risk/support/exact.ts';
-import {
-  fixtureParams,
-  fixtureSnapshot,
-  fixtureUniverse,
-  randomPortfolio,
-} from '../../unit/risk/support/fixture.ts';
+  accountOf,
+  BASE_PRICES,
+  deposit,
+  E18,
+  evmOf,
+  feedsOf,
+  MarginHub,
+  OPTION_ID,
+  ORIGIN_A,
+  ORIGIN_B,
+  PERP_ID,
+  position,
+  RELAYER,
+  USDC_A,
+  USDC_B,
+  usdc,
+  WETH_A,
+} from './marginHub.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -50,6 +52,7 @@ const HOSTILE = '<img src=x onerror="window.__xss=1">';
 interface MarginView {
   address: string;
   height: string;
+  status: string;
   equity: string;
   im: string;
   mm: string;
@@ -57,13 +60,9 @@ interface MarginView {
   scenarios: { spot_shock: string; vol: string; weight: string }[];
   grid: { underlying: string; pnl: number[]; basis: number }[];
   greeks: { underlying: string; delta: number; gamma: number; vega: number; theta: number; rho: number }[];
-  allowances: {
-    domain: number;
-    amount_usd_micro: string;
-    sequence: string;
-    expiry_sec: string;
-    status: string;
-  }[];
+  allowances: { domain: number; amount_usd_micro: string }[];
+  positions: { id: string; listing: { instrument: string } }[];
+  in_flight: { provisional: { message_id: string }[]; withdrawals: { settlement_id: string }[] };
 }
 
 // The page's global, typed minimally: the test compiles without the DOM library. Functions passed to
@@ -73,48 +72,6 @@ interface PageElement {
   textContent: string | null;
 }
 type PageGlobal = { document: { querySelector(s: string): PageElement | null; body: PageElement } };
-
-const e18ToDecimal = (x: bigint) => (Number(x) / 1e18).toString();
-
-/** The margin view of the documented shape, from the risk kernel on its fixture (seeded per account). */
-function marginViewFactory(): (address: string, accountNumber: number, height: string) => MarginView {
-  const params: RiskParams = fixtureParams();
-  const cp = compileRiskParams(params);
-  const universe = fixtureUniverse();
-  const arrays = buildRiskArrays(fixtureSnapshot(), buildUniverse(universe, cp), cp);
-  return (address, n, height) => {
-    const r = marginReport(randomPortfolio(prng(1000 + n), universe, { positions: 8 }), arrays);
-    return {
-      address,
-      height,
-      equity: r.equity.toString(),
-      im: r.im.toString(),
-      mm: r.mm.toString(),
-      binding: r.binding,
-      scenarios: params.scenarios.map((s) => ({
-        spot_shock: e18ToDecimal(s.spotShockE18),
-        vol: s.vol,
-        weight: e18ToDecimal(s.weightE18),
-      })),
-      // Account 3's first underlying carries a hostile name: the page must show it as text.
-      grid: r.grid.map((g, i) => ({
-        underlying: n === 3 && i === 0 ? HOSTILE : g.underlying,
-        pnl: [...g.pnl],
-        basis: g.basis,
-      })),
-      greeks: r.netGreeks.map((g) => ({ ...g })),
-      allowances: [
-        {
-          domain: 131_001,
-          amount_usd_micro: '1500000000',
-          sequence: '1',
-          expiry_sec: '1900000000',
-          status: 'acknowledged',
-        },
-      ],
-    };
-  };
-}
 
 /** Independent formatting of micro-USD: dollars with two decimals, truncated toward zero, comma groups. */
 function usd(micro: string): string {
@@ -126,93 +83,116 @@ function usd(micro: string): string {
   return `${neg ? '-' : ''}$${dollars}.${cents}`;
 }
 
-let home: string;
-let node: HubNode;
-let app: FastifyInstance;
-let url: string;
+let h: MarginHub;
 let browser: Browser;
-let closeStore: () => Promise<void>;
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'umg-dash-'));
-  const { genesis } = initHome({ home });
-  const paths = homePaths(home);
-  const store = await openNodeStore(paths.data);
-  closeStore = () => store.close();
-  node = await HubNode.open({
-    genesis,
-    store,
-    logger: pino({ level: 'silent' }),
-    sequencerKey: loadSequencerKey(paths.sequencerKey),
-    blockTimeMs: 200,
-    sigThreads: 1,
-  });
-  app = await createRpcServer(node);
-  if (!app.hasRoute({ method: 'GET', url: '/v1/accounts/:address/margin' })) {
-    const view = marginViewFactory();
-    app.get<{ Params: { address: string } }>('/v1/accounts/:address/margin', async (req, reply) => {
-      const o = (await app.inject({ method: 'GET', url: `/v1/accounts/${req.params.address}` })).json() as {
-        account_number?: string;
-      };
-      if (o.account_number === undefined)
-        return reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'no such account' } });
-      return view(req.params.address, Number(o.account_number), node.height.toString());
-    });
-  }
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
-  node.start();
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: apt-get install -y chromium`);
+  h = await MarginHub.start({ optionKernelId: HOSTILE, blockTimeMs: 200 });
+  // Account 0: USDC on A (final), WETH on A and USDC on B (fast, provisional), a call on A, a perp on B.
+  // Account 1: USDC on A and a 4 ETH perp on B, liquidated by the crash below.
+  const msgs = [
+    await h.oracleMsg(feedsOf(BASE_PRICES, h.expirySec), BigInt(Date.now())),
+    h.deliver(h.a, deposit(0, USDC_A, usdc(10_000n), 1n), 'final').msg,
+    h.deliver(h.a, deposit(0, WETH_A, 2n * E18, 2n), 'fast').msg,
+    h.deliver(h.a, deposit(1, USDC_A, usdc(3_000n), 3n), 'final').msg,
+    h.deliver(h.a, position(0, OPTION_ID, E18, usdc(150n), 1n), 'final').msg,
+    h.deliver(h.b, deposit(0, USDC_B, usdc(5_000n), 0n), 'fast').msg,
+    h.deliver(h.b, position(0, PERP_ID, E18, usdc(3_000n), 1n), 'final').msg,
+    h.deliver(h.b, position(1, PERP_ID, 4n * E18, usdc(3_000n), 1n), 'final').msg,
+  ];
+  const r = await h.send(RELAYER, msgs);
+  if (r.code !== 0) throw new Error(r.rawLog);
+  const ra = await h.send(0, [
+    {
+      typeUrl: MARGIN_TYPE_URL.MsgRequestAllowance,
+      value: {
+        sender: accountOf(0),
+        domain: ORIGIN_A,
+        owner: fromHex(evmOf(0))!,
+        amountMicro: usdc(2_000n).toString(),
+      },
+    },
+    {
+      typeUrl: MARGIN_TYPE_URL.MsgWithdraw,
+      value: {
+        sender: accountOf(0),
+        domain: ORIGIN_A,
+        token: fromHex(USDC_A)!,
+        amount: usdc(100n).toString(),
+        recipient: fromHex(evmOf(0))!,
+      },
+    },
+  ]);
+  if (ra.code !== 0) throw new Error(ra.rawLog);
+  const crash = await h.send(RELAYER, [
+    await h.oracleMsg(feedsOf({ ...BASE_PRICES, eth: 2600n * E18 }, h.expirySec), BigInt(Date.now())),
+  ]);
+  if (crash.code !== 0) throw new Error(crash.rawLog);
+  await waitFor(async () => {
+    const l = await h.get<{ liquidations: unknown[] }>('/v1/margin/liquidations');
+    return l.body.liquidations.length > 0 ? true : undefined;
+  });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  await node?.stop();
-  await app?.close();
-  await closeStore?.();
-  if (home) rmSync(home, { recursive: true, force: true });
+  await h?.stop();
 });
 
 describe('dashboard in Chromium', () => {
-  it('shows the account list, a chosen account’s margin equal to REST, heatmaps and Greeks; escapes strings; updates live', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+  it('shows accounts, a chosen account’s margin equal to REST, heatmaps, Greeks, allowances, positions, in-flight items and liquidations; escapes strings; updates live', async () => {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 2200 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}/dashboard`);
+    await page.goto(`${h.url}/dashboard`);
     await page.waitForSelector('#accounts tbody tr[data-address]');
+    const overview = (await h.get<{ accounts: { address: string }[] }>('/dashboard/api/overview')).body;
     const addresses = await page.$$eval('#accounts tbody tr[data-address]', (rows) =>
       rows.map((r) => r.getAttribute('data-address')),
     );
-    const overview = (await (await fetch(`${url}/dashboard/api/overview`)).json()) as {
-      accounts: { address: string }[];
-    };
     expect(addresses).toEqual(overview.accounts.map((a) => a.address));
     expect(addresses).toHaveLength(10);
 
-    const chosen = overview.accounts[3]!.address;
+    // The account list's figures equal /v1/margin/accounts (rows without margin show none).
+    await page.waitForFunction(
+      `(document.querySelector('#accounts tr[data-address="${accountOf(1)}"] td.im')?.getAttribute('data-value') ?? '') !== ''`,
+    );
+    const list = (
+      await h.get<{ accounts: { address: string; equity: string; im: string; mm: string }[] }>(
+        '/v1/margin/accounts',
+      )
+    ).body;
+    expect(list.accounts.map((a) => a.address).sort()).toEqual([accountOf(0), accountOf(1)].sort());
+    for (const a of list.accounts) {
+      for (const k of ['equity', 'im', 'mm'] as const) {
+        const sel = `#accounts tr[data-address="${a.address}"] td.${k}`;
+        expect(await page.getAttribute(sel, 'data-value'), `${a.address} ${k}`).toBe(a[k]);
+        expect(await page.textContent(sel), `${a.address} ${k}`).toBe(usd(a[k]));
+      }
+    }
+
+    const chosen = accountOf(0);
     await page.click(`button.select[data-address="${chosen}"]`);
     // Page-side expressions are strings: the test compiles without the DOM library.
     await page.waitForFunction(
       "(document.querySelector('#sel-im')?.getAttribute('data-value') ?? '') !== ''",
     );
-    const rest = (await (await fetch(`${url}/v1/accounts/${chosen}/margin`)).json()) as MarginView;
+    const rest = (await h.get<MarginView>(`/v1/accounts/${chosen}/margin`)).body;
+    expect(rest.status).toBe('ok');
     for (const k of ['equity', 'im', 'mm'] as const) {
-      const raw = await page.getAttribute(`#sel-${k}`, 'data-value');
-      const text = await page.textContent(`#sel-${k}`);
-      expect(raw, k).toBe(rest[k]);
-      expect(text, k).toBe(usd(rest[k]));
+      expect(await page.getAttribute(`#sel-${k}`, 'data-value'), k).toBe(rest[k]);
+      expect(await page.textContent(`#sel-${k}`), k).toBe(usd(rest[k]));
     }
-    // The accounts table shows the same figures.
-    const rowIm = await page.getAttribute(`#accounts tr[data-address="${chosen}"] td.im`, 'data-value');
-    expect(rowIm).toBe(rest.im);
+    expect(await page.textContent('#sel-binding')).toBe(rest.binding);
 
     // One heatmap per underlying; one cell per (spot, vol) pair; P&L equal to the REST grid.
     const spots = new Set(rest.scenarios.map((s) => Number(s.spot_shock)));
     const vols = new Set(rest.scenarios.map((s) => s.vol));
     const maps = await page.$$('table.heatmap');
     expect(maps).toHaveLength(rest.grid.length);
+    expect(rest.grid.length).toBeGreaterThan(0);
     for (const [gi, g] of rest.grid.entries()) {
       const table = maps[gi]!;
       expect(await table.getAttribute('data-underlying')).toBe(g.underlying);
@@ -234,21 +214,75 @@ describe('dashboard in Chromium', () => {
       rows.map((r) => r.children[0]?.textContent),
     );
     expect(greekRows).toEqual(rest.greeks.map((g) => g.underlying));
-    expect(await page.$$eval('#allowances tbody tr', (r) => r.length)).toBe(rest.allowances.length);
+    const delta = await page.textContent('#greeks tbody tr td.delta');
+    expect(delta).toBe(rest.greeks[0]!.delta.toPrecision(5));
 
-    // The hostile underlying name is text in the caption, and nothing ran.
-    expect(await page.textContent('table.heatmap caption')).toBe(HOSTILE);
+    // Allowances per chain, positions, and what is in flight (2 provisional deposits, 1 withdrawal).
+    const allowanceRows = await page.$$eval('#allowances tbody tr', (r) =>
+      r.map((x) => x.getAttribute('data-domain')),
+    );
+    expect(allowanceRows).toEqual(rest.allowances.map((a) => String(a.domain)));
+    expect(
+      await page.$$eval('#positions tbody tr', (r) => r.map((x) => x.getAttribute('data-position'))),
+    ).toEqual(rest.positions.map((p) => p.id));
+    const inflight = await page.$$eval('#inflight tbody tr', (r) =>
+      r.map((x) => x.getAttribute('data-message-id') ?? x.getAttribute('data-settlement-id')),
+    );
+    expect(inflight).toEqual([
+      ...rest.in_flight.provisional.map((p) => p.message_id),
+      ...rest.in_flight.withdrawals.map((w) => w.settlement_id),
+    ]);
+    expect(inflight).toHaveLength(3);
+
+    // The hostile instrument id from the genesis margin config is text, and nothing ran.
+    const instruments = await page.$$eval('#positions td.instrument', (c) => c.map((x) => x.textContent));
+    expect(instruments).toContain(HOSTILE);
+    expect(rest.positions.map((p) => p.listing.instrument)).toContain(HOSTILE);
+    expect(await page.$$('img')).toHaveLength(0);
     expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
-    expect(await page.$$('table.heatmap img')).toHaveLength(0);
+
+    // Recent liquidations: account 1's, from /v1/margin/liquidations.
+    const liq = (
+      await h.get<{ liquidations: { account: string; height: string }[] }>('/v1/margin/liquidations')
+    ).body;
+    expect(
+      await page.$$eval('#liquidations tbody tr', (r) => r.map((x) => x.getAttribute('data-account'))),
+    ).toEqual(liq.liquidations.map((l) => l.account));
+    expect(liq.liquidations[0]!.account).toBe(accountOf(1));
+    // The penalty sits in the insurance fund (its own table, not an unlinked EVM hold).
+    const penalty = (liq.liquidations[0] as unknown as { penalty: string }).penalty;
+    const insurance = await page.$$eval('#insurance tbody tr', (r) =>
+      r.map((x) => [...x.children].map((c) => c.textContent)),
+    );
+    expect(insurance).toEqual([['chain-b', 'USDC', (Number(penalty) / 1e6).toString()]]);
+    expect(await page.$$('#holds tbody tr td.mono')).toHaveLength(0);
+
+    // Message flow per chain: each delivered message with its stage chip (WETH on A is provisional).
+    for (const domain of [ORIGIN_A, ORIGIN_B]) {
+      const chips = await page.$$eval(`#flows .flow[data-domain="${domain}"] .chip`, (c) =>
+        c.map((x) => x.textContent),
+      );
+      expect(chips.length, String(domain)).toBeGreaterThan(0);
+      expect(chips, String(domain)).toContain('provisional');
+      expect(chips, String(domain)).toContain('final');
+    }
+    // Chains: provisional items waiting per domain, from /v1/margin/domains.
+    const domains = (
+      await h.get<{ domains: { domain: number; pending_provisional: number }[] }>('/v1/margin/domains')
+    ).body;
+    for (const d of domains.domains) {
+      const cells = await page.$$eval(`#origins tr[data-domain="${d.domain}"] td`, (c) =>
+        c.map((x) => x.textContent),
+      );
+      expect(cells[7], String(d.domain)).toBe(String(d.pending_provisional));
+    }
 
     // Live updates: the height the page shows advances without a reload.
     const h0 = Number(await page.getAttribute('body', 'data-height'));
     await page.waitForFunction(
-      (h) => Number((globalThis as unknown as PageGlobal).document.body.getAttribute('data-height')) > h,
+      (x) => Number((globalThis as unknown as PageGlobal).document.body.getAttribute('data-height')) > x,
       h0,
-      {
-        timeout: 15_000,
-      },
+      { timeout: 15_000 },
     );
     expect(await page.textContent('#live')).toMatch(/live|polling/);
 
@@ -256,24 +290,27 @@ describe('dashboard in Chromium', () => {
     await page.screenshot({ path: join('test-artifacts', 'dashboard.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
-  }, 90_000);
+  }, 120_000);
 
-  it('says the margin view is missing when the hub does not serve it', async () => {
-    // A hub without the margin route: the page must not invent numbers.
-    const bare = await createRpcServer(node);
-    await bare.listen({ port: 0, host: '127.0.0.1' });
-    const a = bare.server.address();
-    const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0}/dashboard`);
-    await page.waitForSelector('#accounts tbody tr[data-address]');
-    await page.click('#accounts button.select');
-    await page.waitForFunction(
-      "(document.querySelector('#sel-note')?.textContent ?? '').includes('/margin')",
-    );
-    expect(await page.textContent('#sel-im')).toBe('—');
-    expect(await page.$$('table.heatmap')).toHaveLength(0);
-    expect(await page.textContent('#margin-note')).toMatch(/does not serve yet/);
-    await page.close();
-    await bare.close();
-  }, 60_000);
+  it('says the margin view is missing on a hub without unified margin, and invents no numbers', async () => {
+    const bare = await MarginHub.start({ withoutMargin: true });
+    try {
+      const r = await bare.get<{ error: { code: string } }>(`/v1/accounts/${accountOf(0)}/margin`);
+      expect([r.status, r.body.error.code]).toEqual([404, 'QUERY_NOT_CONFIGURED']);
+      const page = await browser.newPage();
+      await page.goto(`${bare.url}/dashboard`);
+      await page.waitForSelector('#accounts tbody tr[data-address]');
+      await page.click('#accounts button.select');
+      await page.waitForFunction(
+        "(document.querySelector('#sel-note')?.textContent ?? '').includes('/margin')",
+      );
+      expect(await page.textContent('#sel-im')).toBe('—');
+      expect(await page.textContent('#accounts tbody tr td.im')).toBe('—');
+      expect(await page.$$('table.heatmap')).toHaveLength(0);
+      expect(await page.textContent('#margin-note')).toMatch(/does not serve them/);
+      await page.close();
+    } finally {
+      await bare.stop();
+    }
+  }, 90_000);
 });
