@@ -7,7 +7,16 @@ import { bytesToHex } from '../../../bridge/index.ts';
 import { PREFIX } from '../../../chain/keys.ts';
 import { WITHDRAWAL_STATUS } from '../../../chain/margin/codec.ts';
 import { conservation } from '../../../chain/margin/flows.ts';
-import { type BlockSpec, Driver, decodeSigned, harnessGenesis, type Step } from './harness.ts';
+import {
+  type BlockOutcome,
+  type BlockSpec,
+  canonical,
+  changesText,
+  Driver,
+  decodeSigned,
+  harnessGenesis,
+  type Step,
+} from './harness.ts';
 
 /** Asserts the block invariants of the module doc on the driver's primary state. */
 export function expectConserved(d: Driver, label: string): void {
@@ -53,4 +62,11 @@ export function driveChecked(
     check(d, `block ${i + 1}`, step);
   });
   return d;
+}
+
+/** Asserts two replicas' outcomes of one block are identical (changes, receipts, end-block events). */
+export function expectSameOutcome(got: BlockOutcome, want: BlockOutcome, label: string): void {
+  expect(changesText(got.changes), `${label}: state changes`).toEqual(changesText(want.changes));
+  expect(canonical(got.results), `${label}: receipts`).toBe(canonical(want.results));
+  expect(canonical(got.endEvents), `${label}: end-block events`).toBe(canonical(want.endEvents));
 }
