@@ -111,10 +111,23 @@ export function createMarginEngine(opts: MarginEngineOpts): MarginEngine {
     for (const key of accountKeys.get(id) ?? []) exposure.get(key)?.delete(id);
     accountKeys.delete(id);
   };
-  const sortedMap = (ids: Iterable<string>): Map<string, AccountMargin> => {
+  // Every account id, sorted (default string order), kept until an account is added or removed:
+  // a full or wide re-margin walks it instead of sorting its ids again.
+  let sortedIds: string[] | null = null;
+  const accountIdSet = new Set<string>();
+  const inOrder = (ids: ReadonlySet<string>): readonly string[] => {
+    const n = accounts.size;
+    if (ids.size * 2 > n || (sortedIds !== null && ids.size * 16 > n)) {
+      sortedIds ??= [...accounts.keys()].sort();
+      // Ids not in the engine have no stored result and are skipped either way.
+      return ids.size === n && ids === accountIdSet ? sortedIds : sortedIds.filter((id) => ids.has(id));
+    }
+    return [...ids].sort();
+  };
+  const sortedMap = (ids: ReadonlySet<string>): Map<string, AccountMargin> => {
     const a = requireArrays();
     const out = new Map<string, AccountMargin>();
-    for (const id of [...new Set(ids)].sort()) {
+    for (const id of inOrder(ids)) {
       const acc = accounts.get(id);
       if (!acc) {
         results.delete(id);
@@ -167,6 +180,10 @@ export function createMarginEngine(opts: MarginEngineOpts): MarginEngine {
     setAccount(id, portfolio) {
       const acc = compileAccount(portfolio, uni, cp);
       unlink(id);
+      if (!accounts.has(id)) {
+        sortedIds = null;
+        accountIdSet.add(id);
+      }
       accounts.set(id, acc);
       const keys = keysOf(acc, uni);
       accountKeys.set(id, keys);
@@ -181,7 +198,10 @@ export function createMarginEngine(opts: MarginEngineOpts): MarginEngine {
     },
     removeAccount(id) {
       unlink(id);
-      accounts.delete(id);
+      if (accounts.delete(id)) {
+        sortedIds = null;
+        accountIdSet.delete(id);
+      }
       results.delete(id);
     },
     update(touched, changed) {
@@ -190,7 +210,7 @@ export function createMarginEngine(opts: MarginEngineOpts): MarginEngine {
       return sortedMap(ids);
     },
     remarginAll() {
-      return sortedMap(accounts.keys());
+      return sortedMap(accountIdSet);
     },
     get(id) {
       return results.get(id);

@@ -114,6 +114,37 @@ describe('createMarginEngine', () => {
     expect(engine.get('acct000')).toBeUndefined();
     expect(() => engine.report('acct000')).toThrow(/RISK_UNKNOWN_ACCOUNT/);
   });
+
+  it('results come in id order through adds and removes, narrow and wide updates alike', () => {
+    const engine = createMarginEngine({ params, universe: instruments });
+    engine.setSnapshot(fixtureSnapshot());
+    const r = prng(5);
+    const live = new Set<string>();
+    // Ids inserted in a scrambled order, with prefixes that sort differently from insertion.
+    const ids = Array.from({ length: 48 }, (_, i) => `${'zqam'[i % 4]}${(i * 37) % 48}`);
+    for (const id of ids) {
+      engine.setAccount(id, randomPortfolio(r, instruments, { positions: 2 }));
+      live.add(id);
+    }
+    const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
+    expect([...engine.remarginAll().keys()]).toEqual(sorted(live));
+    for (const id of ids.slice(0, 10)) {
+      engine.removeAccount(id);
+      live.delete(id);
+    }
+    engine.setAccount('b-new', randomPortfolio(r, instruments, { positions: 2 }));
+    live.add('b-new');
+    expect([...engine.remarginAll().keys()]).toEqual(sorted(live));
+    // Wide: most accounts (walks the cached order); narrow: a few, plus a removed and an unknown id.
+    const wide = [...live].filter((_, i) => i % 5 !== 0);
+    expect([...engine.update(wide, []).keys()]).toEqual(sorted(wide));
+    const narrow = [ids[20]!, ids[3]!, 'nobody', ids[11]!];
+    expect([...engine.update(narrow, []).keys()]).toEqual(sorted([ids[20]!, ids[11]!]));
+    // Exposure-driven: every account holding a SOL instrument, in order.
+    const changed = engine.setSnapshot(fixtureSnapshot({ spotMove: { SOL: 1.05 } }));
+    const exposed = new Set(changed.flatMap((k) => engine.exposed(k)));
+    expect([...engine.update([], changed).keys()]).toEqual(sorted(exposed));
+  });
 });
 
 const E18 = 10n ** 18n;
