@@ -30,6 +30,7 @@ import { readParams } from '../params.ts';
 import { applyBlock, type ChainConfig, stfVersionAt } from '../stf/applyBlock.ts';
 import { anteCheck } from '../stf/applyTx.ts';
 import { type DecodedTx, decodeTx, signDocDigest } from '../tx.ts';
+import { encodeMany } from './encodeMany.ts';
 import type { SequencerKey } from './home.ts';
 import { DEFAULT_MEMPOOL_OPTS, Mempool, type MempoolOpts } from './mempool.ts';
 import { SIGN_DOC_FAST_MAX_ACCOUNT, SigPool, signDocBytes } from './sigPool.ts';
@@ -510,6 +511,7 @@ export class HubNode extends EventEmitter {
       timeMs: header.timeMs,
     };
     const t0 = performance.now();
+    const resultBytes = encodeMany(TxResultCodec, results);
     const root = await this.store.commitBlock({
       height: header.height,
       blockHash: hash,
@@ -518,7 +520,7 @@ export class HubNode extends EventEmitter {
         hash: t.hash,
         senders: [this.bech32Of(t.signer)],
         txBytes: t.bytes,
-        resultBytes: TxResultCodec.toBytes(results[i]!),
+        resultBytes: resultBytes[i]!,
       })),
       changes: view.changes(),
       extra: [[NODE_LAST, encodeLast(last)]],

@@ -35,7 +35,9 @@ parentPort?.on('message', (msg) => {
       digest = buf.subarray(o, o + 32);
       o += 32;
     } else {
-      digest = createHash('sha256').update(buf.subarray(o, o + len)).digest();
+      digest = createHash('sha256')
+        .update(buf.subarray(o, o + len))
+        .digest();
       o += len;
     }
     const sig = buf.subarray(o, o + 64);
