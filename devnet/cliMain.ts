@@ -17,9 +17,12 @@ Commands:
               oracle feeder; Ctrl-C stops them (npm run devnet)
   down        stop every process a devnet started (by PID, from its pid file)
   deposit     deposit a token into a chain's MarginVault and follow it to final credit
+  allowance   reserve free margin for trading on a chain (MsgRequestAllowance → ALLOWANCE)
+  open        trade a sample market (perp or option) within the allowance; follow the report
+  withdraw    withdraw final collateral from a chain (MsgWithdraw → RELEASE → final ACK)
   account     show an account: hub collateral by chain and stage, wallets, positions
   relay       relay one message by hand (EVM → hub or hub → EVM)
-  scenario    play a scenario (deposits, halt, chaos; hedge, crash, reorg wait on issue 5)
+  scenario    play a scenario (deposits, halt, chaos, hedge, crash, reorg)
 
 Run 'unimargin devnet <command> --help' for its options.`,
   up: `unimargin devnet up [--home DIR] [--fresh] [--ports default|auto] [--chaos] [--rebuild-cache] [--log-level L]
@@ -49,6 +52,41 @@ its state on exit). Ready prints endpoints, accounts and contract addresses; Ctr
 
   Mints the devnet token to the depositor when short (a faucet), approves the vault, deposits, and
   prints the latencies deposit → provisional credit → final credit on the hub.`,
+  allowance: `unimargin devnet allowance --chain NAME --amount-usd N --key-index I [--no-wait] [--home DIR]
+
+  --chain NAME      ethdev, opdev or arbdev
+  --amount-usd N    the allowance in USD (sets it; 0 releases it), e.g. 700
+  --key-index I     trader: key I of the test mnemonic (its hub account and its own EVM address)
+  --no-wait         return once the hub committed it (default: follow it to the chain and its final ACK)
+
+  Sends MsgRequestAllowance: the hub reserves N of the account's free margin (at most 80 % of
+  equity − IM; unused, it counts as IM) and sends ALLOWANCE to the chain's PositionAdapter, which
+  then lets the EVM address open positions whose standalone margin (10 % of perp notional, 15 % for
+  options) stays within it. Prints hub tx → on the adapter → ACK final.`,
+  open: `unimargin devnet open --chain NAME --instrument NAME --size N --key-index I [--no-wait] [--home DIR]
+
+  --chain NAME        ethdev, opdev or arbdev
+  --instrument NAME   ETH-PERP, BTC-PERP, ETH-C-3500-30D or ETH-P-2500-30D (the sample markets)
+  --size N            signed size change in whole units: 2 buys two, -0.5 sells half a unit
+  --key-index I       trader (its EVM address holds the position; linked to its hub account)
+  --no-wait           return once the trade is mined (default: follow the POSITION report to final)
+
+  Trades at the market's mark price. Adding risk beyond the allowance reverts (AllowanceExceeded;
+  checked before sending); reducing risk is always accepted. The hub counts the new position
+  provisionally at once (risk early) and as a hedge only once final (relief late).`,
+  withdraw: `unimargin devnet withdraw --chain NAME --token SYMBOL --amount N --key-index I [--to 0x…] [--no-wait] [--home DIR]
+
+  --chain NAME      ethdev, opdev or arbdev
+  --token SYMBOL    USDC, WETH or WBTC
+  --amount N        whole tokens, decimals allowed
+  --key-index I     the account withdrawing (key I)
+  --to 0x…          recipient on the chain (default: key I's EVM address)
+  --no-wait         return once the hub committed it (default: follow it to the final ACK)
+
+  Sends MsgWithdraw: only final collateral, only while withdrawal equity (provisional items and
+  unrealised gains left out) stays ≥ IM, prices fresh and the chain not halted. The hub debits it,
+  sends RELEASE to the chain's vault and counts it in flight until the vault's ACK is final.
+  Prints RELEASE → tokens on chain → ACK → ACK final; a refusal prints the hub's code.`,
   account: `unimargin devnet account (--key-index I | --address umg1…|0x…) [--json] [--home DIR]
 
   Hub collateral by chain, token and stage (provisional / final), deposits held for an unlinked EVM
@@ -58,14 +96,20 @@ its state on exit). Ready prints endpoints, accounts and contract addresses; Ctr
   Delivers one message with the validators' signatures, as anyone may: EVM → hub (MsgProcessMessage,
   signed by key I, default 9) or hub → EVM (Mailbox.process, paid by key I). Uses 'unimargin relay'
   (bin/agents.ts) with the devnet's registry, chains and hub validator locations.`,
-  scenario: `unimargin devnet scenario <name> [--rounds N] [--home DIR] | --list
+  scenario: `unimargin devnet scenario <name> [--rounds N] [--opt KEY=VALUE …] [--home DIR] | --list
 
 ${listScenarios()
   .map((s) => `  ${s.name.padEnd(9)} ${s.describe}${s.waitsOn ? ` [waits on ${s.waitsOn}]` : ''}`)
   .join('\n')}
 
-  Prints a narrative with latencies, checks conservation (Σ hub balances ≤ each vault's on-chain
-  balance per chain and token) and exits 1 on any violation, 3 when the scenario waits on a feature.`,
+  --rounds N          deposits per chain (deposits, chaos; default 3)
+  --opt KEY=VALUE     scenario options: key-index (hedge 4, crash 5, reorg 6), chains=long,short
+                      (hedge; default ethdev,arbdev), chain (crash, reorg; default opdev), size
+                      (perp units, default 2), factor (crash, default 0.75), deposit (USDC)
+
+  Prints a narrative with numbers and latencies, checks conservation per chain and token (Σ hub
+  balances + in flight = inflow − outflow, and the hub's view of each vault ≤ its on-chain balance)
+  and exits 1 on any violation, 3 when the scenario cannot run on this devnet.`,
 };
 
 function bad(field: string, value: unknown, expected: string): never {
@@ -178,6 +222,83 @@ export async function runDevnetCli(argv: readonly string[]): Promise<number> {
         });
         return values['no-wait'] === true || r.finalMs !== undefined ? 0 : 1;
       }
+      case 'allowance': {
+        const { values } = parseArgs({
+          args: [...rest],
+          options: {
+            ...common,
+            chain: { type: 'string' },
+            'amount-usd': { type: 'string' },
+            'key-index': { type: 'string' },
+            'no-wait': { type: 'boolean' },
+          },
+          strict: true,
+        });
+        if (values.help) return printed(help);
+        const { devnetAllowance } = await import('./margin.ts');
+        const r = await devnetAllowance({
+          ...(values.home === undefined ? {} : { home: values.home }),
+          chain: values.chain ?? bad('chain', undefined, 'a chain name'),
+          amountUsd: values['amount-usd'] ?? bad('amount-usd', undefined, 'a USD amount'),
+          keyIndex: intArg(values['key-index'] ?? '1', 'key-index'),
+          wait: values['no-wait'] !== true,
+        });
+        return values['no-wait'] === true || r.onChainMs !== undefined ? 0 : 1;
+      }
+      case 'open': {
+        const { values } = parseArgs({
+          args: [...rest],
+          options: {
+            ...common,
+            chain: { type: 'string' },
+            instrument: { type: 'string' },
+            size: { type: 'string' },
+            'key-index': { type: 'string' },
+            'no-wait': { type: 'boolean' },
+          },
+          strict: true,
+        });
+        if (values.help) return printed(help);
+        const { devnetOpen } = await import('./margin.ts');
+        const r = await devnetOpen({
+          ...(values.home === undefined ? {} : { home: values.home }),
+          chain: values.chain ?? bad('chain', undefined, 'a chain name'),
+          instrument: values.instrument ?? bad('instrument', undefined, 'an instrument name'),
+          size: values.size ?? bad('size', undefined, 'a signed decimal size'),
+          keyIndex: intArg(values['key-index'] ?? '1', 'key-index'),
+          wait: values['no-wait'] !== true,
+        });
+        return values['no-wait'] === true || r.finalMs !== undefined ? 0 : 1;
+      }
+      case 'withdraw': {
+        const { values } = parseArgs({
+          args: [...rest],
+          options: {
+            ...common,
+            chain: { type: 'string' },
+            token: { type: 'string' },
+            amount: { type: 'string' },
+            'key-index': { type: 'string' },
+            to: { type: 'string' },
+            'no-wait': { type: 'boolean' },
+          },
+          strict: true,
+        });
+        if (values.help) return printed(help);
+        if (values.to !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(values.to))
+          bad('to', values.to, 'a 0x EVM address');
+        const { devnetWithdraw } = await import('./margin.ts');
+        const r = await devnetWithdraw({
+          ...(values.home === undefined ? {} : { home: values.home }),
+          chain: values.chain ?? bad('chain', undefined, 'a chain name'),
+          token: values.token ?? bad('token', undefined, 'a token symbol'),
+          amount: values.amount ?? bad('amount', undefined, 'a decimal amount'),
+          keyIndex: intArg(values['key-index'] ?? '1', 'key-index'),
+          ...(values.to === undefined ? {} : { recipient: values.to as `0x${string}` }),
+          wait: values['no-wait'] !== true,
+        });
+        return values['no-wait'] === true || r.ackStatus === 'executed' ? 0 : 1;
+      }
       case 'account': {
         const { values } = parseArgs({
           args: [...rest],
@@ -253,16 +374,28 @@ export async function runDevnetCli(argv: readonly string[]): Promise<number> {
       case 'scenario': {
         const { values, positionals } = parseArgs({
           args: [...rest],
-          options: { ...common, rounds: { type: 'string' }, list: { type: 'boolean' } },
+          options: {
+            ...common,
+            rounds: { type: 'string' },
+            list: { type: 'boolean' },
+            opt: { type: 'string', multiple: true },
+          },
           allowPositionals: true,
           strict: true,
         });
         if (values.help || values.list) return printed(help);
         if (positionals[0] === undefined) return printed(help, 2);
+        const options: Record<string, string> = {};
+        for (const o of values.opt ?? []) {
+          const m = /^([a-z][a-z-]*)=(.+)$/.exec(o);
+          if (m === null) bad('opt', o, 'KEY=VALUE (e.g. key-index=4)');
+          options[m[1]!] = m[2]!;
+        }
         const { devnetScenario } = await import('./scenarios.ts');
         const r = await devnetScenario(positionals[0], {
           ...(values.home === undefined ? {} : { home: resolve(values.home) }),
           ...(values.rounds === undefined ? {} : { rounds: intArg(values.rounds, 'rounds') }),
+          options,
         });
         return r.ok ? 0 : 1;
       }

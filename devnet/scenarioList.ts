@@ -20,16 +20,16 @@ export const SCENARIO_INFO: Readonly<Record<string, ScenarioInfo>> = {
       'the relayer duplicates, reorders and delays (a racing second relayer): each message delivered once',
   },
   hedge: {
-    describe: 'a cross-chain hedge recognised once final',
-    waitsOn: 'issue 5 (allowances, POSITION margin)',
+    describe:
+      'deposits on two chains, allowances, a perp long on one and the opposite short on the other: IM with the hedge provisional vs final; withdrawal RELEASE → ACK',
   },
   crash: {
-    describe: 'a price crash liquidated and settled on the chains',
-    waitsOn: 'issue 5 (liquidation engine, CLOSE_POSITION)',
+    describe:
+      'a leveraged long, a 25 % oracle crash: liquidation (CLOSE_POSITION within its limit, executed and ACKed), loss paid to the market, insurance fund',
   },
   reorg: {
-    describe: 'a provisional deposit reorged out, expired and reverted',
-    waitsOn: 'issue 5 (expiry and revert of provisional credit)',
+    describe:
+      'a provisional deposit reorged out with anvil_reorg: a withdrawal of it refused, the domain halts, the credit expires (halts that chain’s fast validators)',
   },
 };
 
