@@ -63,11 +63,21 @@ export const RELAYER = 9;
 const ORACLE_KEYS = [40, 41, 42].map(devnetPrivateKey);
 const ORACLE_SIGNERS = ORACLE_KEYS.map((k) => privateKeyToAccount(`0x${toHex(k)}` as Hex));
 
+// Key derivation from the mnemonic costs a PBKDF2 run (tens of ms): derive each key once.
+const keys = new Map<number, Uint8Array>();
+const keyOf = (i: number) => {
+  let k = keys.get(i);
+  if (k === undefined) {
+    k = devnetPrivateKey(i);
+    keys.set(i, k);
+  }
+  return k;
+};
 /** EVM address (lowercase) of devnet key i. */
 export const evmOf = (i: number): Hex =>
-  `0x${toHex(evmAddressBytes(secp.publicKeyCreate(devnetPrivateKey(i), false)))}` as Hex;
+  `0x${toHex(evmAddressBytes(secp.publicKeyCreate(keyOf(i), false)))}` as Hex;
 /** bech32 account of devnet key i. */
-export const accountOf = (i: number) => bech32FromPubKey(secp.publicKeyCreate(devnetPrivateKey(i), true));
+export const accountOf = (i: number) => bech32FromPubKey(secp.publicKeyCreate(keyOf(i), true));
 
 /** The ETH call's strike (E18) and expiry (unix s, 30 days after the hub starts, at 08:00 UTC). */
 export const STRIKE_E18 = 3000n * E18;
@@ -270,7 +280,8 @@ export class MarginHub {
   private client(i: number) {
     let c = this.clients.get(i);
     if (c === undefined) {
-      c = connectSigner(this.url, devnetPrivateKey(i));
+      // A copy: the signer keeps (and may wipe) the array it is given.
+      c = connectSigner(this.url, keyOf(i).slice());
       this.clients.set(i, c);
     }
     return c;
