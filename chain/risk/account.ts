@@ -121,8 +121,13 @@ function badPortfolio(field: string, value: string, limit: string): never {
   throw new RiskError('RISK_INVALID_PORTFOLIO', { field, value, limit });
 }
 
-function checkStage(s: Stage, field: string): boolean {
-  if (s !== 'final' && s !== 'provisional') badPortfolio(field, String(s), 'final | provisional');
+function fieldOf(list: string, key: string, leaf: string): string {
+  return `portfolio.${list}[${key}]${leaf}`;
+}
+
+function checkStage(s: Stage, list: string, key: string): boolean {
+  if (s !== 'final' && s !== 'provisional')
+    badPortfolio(fieldOf(list, key, '.stage'), String(s), 'final | provisional');
   return s === 'provisional';
 }
 
@@ -173,10 +178,12 @@ function compileParts(
       limit: `= ${cp.hash}`,
     });
   }
+  // Error fields (`portfolio.<list>[<key>].<leaf>`) are built only when an error is thrown.
   const ids = new Set<string>();
-  const useId = (id: string, field: string): void => {
-    if (typeof id !== 'string' || id.length === 0) badPortfolio(field, String(id), 'non-empty id');
-    if (ids.has(id)) badPortfolio(field, id, 'unique position id');
+  const useId = (id: string, list: string, key: string, leaf: string): void => {
+    if (typeof id !== 'string' || id.length === 0)
+      badPortfolio(fieldOf(list, key, leaf), String(id), 'non-empty id');
+    if (ids.has(id)) badPortfolio(fieldOf(list, key, leaf), id, 'unique position id');
     ids.add(id);
   };
   const agg = new Map<number, Agg>();
@@ -192,37 +199,40 @@ function compileParts(
   };
   const positions: PositionLine[] = [];
   let hasProvisional = false;
-  const instrumentOf = (id: string, kind: number, field: string): number => {
+  const instrumentOf = (id: string, kind: number, list: string, key: string): number => {
     const k = universe.index.get(id);
     if (k === undefined)
-      throw new RiskError('RISK_UNKNOWN_INSTRUMENT', { field, value: id, limit: 'listed in the universe' });
-    if (universe.kind[k] !== kind) badPortfolio(field, id, kind === KIND_OPTION ? 'an option' : 'a perp');
+      throw new RiskError('RISK_UNKNOWN_INSTRUMENT', {
+        field: fieldOf(list, key, '.instrument'),
+        value: id,
+        limit: 'listed in the universe',
+      });
+    if (universe.kind[k] !== kind)
+      badPortfolio(fieldOf(list, key, '.instrument'), id, kind === KIND_OPTION ? 'an option' : 'a perp');
     return k;
   };
 
   const options = [...portfolio.options].sort((a, b) => cmp(a.id, b.id));
-  options.forEach((o, i) => {
-    const f = `portfolio.options[${o.id}]`;
-    useId(o.id, `${f}.id`);
-    const prov = checkStage(o.stage, `${f}.stage`);
+  for (const o of options) {
+    useId(o.id, 'options', o.id, '.id');
+    const prov = checkStage(o.stage, 'options', o.id);
     hasProvisional ||= prov;
-    const k = instrumentOf(o.instrument, KIND_OPTION, `${f}.instrument`);
+    const k = instrumentOf(o.instrument, KIND_OPTION, 'options', o.id);
     add(k, o.sizeE18, prov);
     if (wantParts)
       positions.push({ id: o.id, instrument: k, size: e18ToNumber(o.sizeE18), provisional: prov });
-    void i;
-  });
+  }
 
   const perps = [...portfolio.perps].sort((a, b) => cmp(a.id, b.id));
   const perpAgg = new Map<number, { n: bigint; entry: bigint; fund: bigint }>();
   const provPerps: { k: number; n: bigint; entry: bigint; fund: bigint }[] = [];
   for (const p of perps) {
-    const f = `portfolio.perps[${p.id}]`;
-    useId(p.id, `${f}.id`);
-    const prov = checkStage(p.stage, `${f}.stage`);
+    useId(p.id, 'perps', p.id, '.id');
+    const prov = checkStage(p.stage, 'perps', p.id);
     hasProvisional ||= prov;
-    const k = instrumentOf(p.instrument, KIND_PERP, `${f}.instrument`);
-    if (p.entryPriceE18 < 0n) badPortfolio(`${f}.entryPriceE18`, String(p.entryPriceE18), '≥ 0');
+    const k = instrumentOf(p.instrument, KIND_PERP, 'perps', p.id);
+    if (p.entryPriceE18 < 0n)
+      badPortfolio(fieldOf('perps', p.id, '.entryPriceE18'), String(p.entryPriceE18), '≥ 0');
     add(k, p.sizeE18, prov);
     if (wantParts)
       positions.push({ id: p.id, instrument: k, size: e18ToNumber(p.sizeE18), provisional: prov });
@@ -252,20 +262,20 @@ function compileParts(
   }
   const lines: Line[] = [];
   for (const c of portfolio.collateral) {
-    const f = `portfolio.collateral[${c.domain}/${c.token}/${c.stage}]`;
-    const prov = checkStage(c.stage, `${f}.stage`);
+    const ck = `${c.domain}/${c.token}/${c.stage}`;
+    const f = fieldOf('collateral', ck, '');
+    const prov = checkStage(c.stage, 'collateral', ck);
     const key = `${c.domain}\u0000${c.token}\u0000${c.stage}`;
-    if (seenCollateral.has(key))
-      badPortfolio(f, `${c.domain}/${c.token}/${c.stage}`, 'one balance per (domain, token, stage)');
+    if (seenCollateral.has(key)) badPortfolio(f, ck, 'one balance per (domain, token, stage)');
     seenCollateral.add(key);
     const id = `collateral:${c.domain}:${c.token}:${c.stage}`;
-    useId(id, f);
+    useId(id, 'collateral', ck, '');
     lines.push({ id, domain: c.domain, token: c.token, prov, amount: c.amount, field: f });
   }
   for (const l of portfolio.lending) {
-    const f = `portfolio.lending[${l.id}]`;
-    useId(l.id, `${f}.id`);
-    const prov = checkStage(l.stage, `${f}.stage`);
+    const f = fieldOf('lending', l.id, '');
+    useId(l.id, 'lending', l.id, '.id');
+    const prov = checkStage(l.stage, 'lending', l.id);
     if (l.supplied < 0n) badPortfolio(`${f}.supplied`, String(l.supplied), '≥ 0');
     if (l.borrowed < 0n) badPortfolio(`${f}.borrowed`, String(l.borrowed), '≥ 0');
     // Supplied and borrowed are separate lines: the haircut applies to the supply, never to the debt.
@@ -342,7 +352,10 @@ function compileParts(
   const nPerp = perpKeys.length;
   const nProv = provPerps.length;
   const nLines = valueLines.length;
-  const data = new Float64Array(ACCOUNT_HEADER + 4 * n + 4 * nPerp + 4 * nProv + 5 * nLines);
+  // Filled in scratch first: the plan is derived from it, then all three go into one buffer.
+  const nData = ACCOUNT_HEADER + 4 * n + 4 * nPerp + 4 * nProv + 5 * nLines;
+  if (DATA_SCRATCH.length < nData) DATA_SCRATCH = new Float64Array(2 * nData);
+  const data = DATA_SCRATCH;
   data[0] = n;
   data[1] = nPerp;
   data[2] = nProv;
@@ -378,11 +391,21 @@ function compileParts(
     data[o++] = l.provisional ? 1 : 0;
   }
   positions.sort((a, b) => cmp(a.id, b.id));
-  const { plan, planSizes } = buildPlan(data, universe);
+  const { I, F } = planLists(data, universe);
+  // One backing store per account — plan (Int32, padded to 8 bytes), its sizes, the packed data —
+  // so the margin step reads one contiguous block.
+  const planBytes = 4 * (I.length + (I.length & 1));
+  const buf = new ArrayBuffer(planBytes + 8 * F.length + 8 * nData);
+  const plan = new Int32Array(buf, 0, I.length);
+  plan.set(I);
+  const planSizes = new Float64Array(buf, planBytes, F.length);
+  planSizes.set(F);
+  const packed = new Float64Array(buf, planBytes + 8 * F.length, nData);
+  packed.set(data.subarray(0, nData));
   return {
     account: {
       paramsHash: cp.hash,
-      data,
+      data: packed,
       cashMicro,
       cashUsd: Number(cashMicro) / 1e6,
       priceFeeds: valueLines.length === 0 ? NO_FEEDS : valueLines.map((l) => l.priceFeed),
@@ -395,6 +418,7 @@ function compileParts(
 }
 
 const NO_FEEDS: readonly string[] = [];
+let DATA_SCRATCH = new Float64Array(256);
 
 function tierE18(cp: CompiledParams, domain: number, token: string): bigint {
   const a = cp.source.assets.find((x) => x.domain === domain && x.token === token)!;
@@ -438,6 +462,11 @@ export function buildPlan(
   data: Float64Array,
   universe: RiskUniverse,
 ): { plan: Int32Array; planSizes: Float64Array } {
+  const { I, F } = planLists(data, universe);
+  return { plan: Int32Array.from(I), planSizes: Float64Array.from(F) };
+}
+
+function planLists(data: Float64Array, universe: RiskUniverse): { I: number[]; F: number[] } {
   const n = data[0]!;
   const I: number[] = [0, 0];
   const F: number[] = [];
@@ -452,7 +481,7 @@ export function buildPlan(
       I[g.i + 4] = t;
     }
   }
-  return { plan: Int32Array.from(I), planSizes: Float64Array.from(F) };
+  return { I, F };
 }
 
 /** Group header size in `plan` (see {@link buildPlan}). */
