@@ -69,6 +69,7 @@ import {
   samplePerpMarketAbi,
 } from '../../../contracts-abi/index.ts';
 import { createEvmClients, type EvmClients } from '../../../devnet/evm/clients.ts';
+import { merkleTreeHookAbi } from '../../../devnet/evm/deployHyperlane.ts';
 import { type EvmChainDeployment, startEvmChain } from '../../../devnet/evm/startEvmChain.ts';
 import type { StateReader } from '../../../state/types.ts';
 import { ANVIL_KEYS } from '../../helpers/anvil.ts';
@@ -571,6 +572,33 @@ export class MarginWorld {
     return { ok: true, messageId: log!.topics[1]! as Hex, blockNumber: r.blockNumber };
   }
 
+  /**
+   * The origin's checkpoint right after message `id` was dispatched on chain `c`: the
+   * MerkleTreeHook's `latestCheckpoint()` (root, index) read at the block of its Dispatch (automine:
+   * one dispatch per block), i.e. the checkpoint every honest validator signs for that leaf.
+   */
+  async checkpointOf(c: number, id: Hex): Promise<{ root: Hex; index: number; blockNumber: bigint }> {
+    const ch = this.chains[c]!;
+    const pc = ch.owner.publicClient;
+    const log = (
+      await pc.getContractEvents({
+        address: ch.dep.core.mailbox,
+        abi: DISPATCH_ID_ABI,
+        eventName: 'DispatchId',
+        args: { messageId: id },
+        fromBlock: 0n,
+      })
+    )[0];
+    if (log === undefined) throw new Error(`no Dispatch of ${id} on chain ${ch.domain}`);
+    const [root, index] = await pc.readContract({
+      address: ch.dep.core.merkleTreeHook,
+      abi: merkleTreeHookAbi,
+      functionName: 'latestCheckpoint',
+      blockNumber: log.blockNumber,
+    });
+    return { root: root.toLowerCase() as Hex, index, blockNumber: log.blockNumber };
+  }
+
   /** Sets the mark of a perp on chain `c` (settlement-token atomic units per whole unit). */
   async setMark(c: number, instrument: string, price: bigint): Promise<void> {
     const ch = this.chains[c]!;
@@ -663,6 +691,11 @@ export class MarginWorld {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** The Mailbox's `DispatchId(bytes32 indexed messageId)` event. */
+export const DISPATCH_ID_ABI = [
+  { type: 'event', name: 'DispatchId', inputs: [{ name: 'messageId', type: 'bytes32', indexed: true }] },
+] as const;
 
 function errorsOf(abi: Abi): Abi {
   return abi.filter((x) => x.type === 'error');
