@@ -25,6 +25,7 @@ import {
   balancesOf,
   bech32FromBytes,
   bytesEqual,
+  toChecksumAddress as checksumOf,
   fromHex,
   getAccount,
   getBalance,
@@ -40,7 +41,6 @@ import {
   SETTLEMENT_STATUS,
   type Settlement,
   STAGE,
-  toChecksumAddress,
   toHex,
 } from '../chain/index.ts';
 import type { MarginCache } from '../chain/margin/cache.ts';
@@ -174,6 +174,20 @@ export const MARGIN_QUERY_LIMITS = {
 
 const E18 = 10n ** 18n;
 const hex = (b: Uint8Array) => `0x${toHex(b)}`;
+
+// EIP-55 costs a keccak per address and a view lists the same few addresses many times: memoised
+// (bounded; cleared when full).
+const checksums = new Map<string, string>();
+function toChecksumAddress(a: Uint8Array): string {
+  const k = toHex(a);
+  let c = checksums.get(k);
+  if (c === undefined) {
+    if (checksums.size >= 65_536) checksums.clear();
+    c = checksumOf(a);
+    checksums.set(k, c);
+  }
+  return c;
+}
 
 function nameOf(table: Record<string, number>, n: number): string {
   for (const [k, v] of Object.entries(table)) if (v === n) return k.toLowerCase();
