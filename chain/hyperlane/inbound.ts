@@ -136,7 +136,10 @@ function applyDeposit(state: StateView, ctx: InboundContext, rec: InboundMessage
   const depositor = hexToBytes(p.depositor, 'depositor', 20);
   const account = resolveDepositor(state, depositor, ctx.events);
   const holder = account !== undefined ? accountHolder(account) : evmHolder(depositor);
-  if (rec.stage === STAGE.PROVISIONAL && !fitsProvisionalCap(state, ctx.origin.domain, token.token, p.amount)) {
+  if (
+    rec.stage === STAGE.PROVISIONAL &&
+    !fitsProvisionalCap(state, ctx.origin.domain, token.token, p.amount)
+  ) {
     // Over the domain's provisional cap: nothing counts until the final tier attests it.
     rec.result = RESULT.DEPOSIT_AWAITING_FINAL;
     rec.resultDetail = `provisional credit from domain ${ctx.origin.domain} is at its cap; credited when final`;
@@ -273,7 +276,8 @@ function applyAck(state: StateView, ctx: InboundContext, rec: InboundMessage, p:
  */
 export function finalizeInbound(state: StateView, ctx: InboundContext, rec: InboundMessage): void {
   if (rec.stage === STAGE.EXPIRED || rec.result === RESULT.DEPOSIT_AWAITING_FINAL) {
-    if (rec.stage !== STAGE.EXPIRED) unqueuePending(state, rec.deliveredTimeMs + ctx.origin.timeoutMs, rec.messageId);
+    if (rec.stage !== STAGE.EXPIRED)
+      unqueuePending(state, rec.deliveredTimeMs + ctx.origin.timeoutMs, rec.messageId);
     // Reverted at its timeout; the same id attested final now: apply it afresh, as final.
     rec.stage = STAGE.FINAL;
     rec.finalizedHeight = ctx.height;

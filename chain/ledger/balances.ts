@@ -54,7 +54,10 @@ export class LedgerError extends Error {
 
 /** A holder as 21 bytes: `tag ‖ address20`. Throws LEDGER_BAD_HOLDER on a bad tag or length. */
 export function holderBytes(tag: number, address20: Uint8Array): Uint8Array {
-  if ((tag !== HOLDER.ACCOUNT && tag !== HOLDER.EVM_HOLD && tag !== HOLDER.INSURANCE) || address20.length !== 20) {
+  if (
+    (tag !== HOLDER.ACCOUNT && tag !== HOLDER.EVM_HOLD && tag !== HOLDER.INSURANCE) ||
+    address20.length !== 20
+  ) {
     throw new LedgerError('LEDGER_BAD_HOLDER', `holder tag ${tag} with ${address20.length} address bytes`);
   }
   return concatBytes(Uint8Array.of(tag), address20);
