@@ -240,7 +240,10 @@ function safeVerify(f: EcdsaVerify, sig: Uint8Array, digest: Uint8Array, pub: Ui
 
 export class SigPool {
   private readonly workers: Worker[] = [];
-  private readonly inflight = new Map<number, (ans: Uint8Array) => void>();
+  /** Batches on a worker, by message id. */
+  private readonly inflight = new Map<number, Item[]>();
+  /** After close(): everything runs inline. */
+  private closed = false;
   private queue: Item[] = [];
   private scheduled = false;
   private nextId = 1;
@@ -259,9 +262,9 @@ export class SigPool {
     for (let i = 0; i < n; i++) {
       const w = new Worker(new URL('./sigWorker.mjs', import.meta.url));
       w.on('message', (m: { id: number; ok: Uint8Array }) => {
-        const done = this.inflight.get(m.id);
+        const items = this.inflight.get(m.id);
         this.inflight.delete(m.id);
-        done?.(m.ok);
+        if (items !== undefined) settle(items, m.ok);
       });
       w.unref();
       this.workers.push(w);
@@ -288,7 +291,7 @@ export class SigPool {
    * 65-byte public key, or null when it throws (bad recovery id, no point for r, …).
    */
   recover(digest: Uint8Array, sig65: Uint8Array): Promise<Uint8Array | null> {
-    if (this.inline !== undefined || digest.length !== 32 || sig65.length !== 65) {
+    if (this.inline !== undefined || this.closed || digest.length !== 32 || sig65.length !== 65) {
       const calls = this.inline ?? nativeCalls();
       try {
         return Promise.resolve(calls.ecdsaRecover(sig65.subarray(0, 64), sig65[64]! - 27, digest, false));
@@ -306,7 +309,7 @@ export class SigPool {
     pub: Uint8Array,
   ): Promise<boolean> {
     const odd = sig.length !== 64 || pub.length !== 33 || (digest !== undefined && digest.length !== 32);
-    if (this.inline !== undefined || odd) {
+    if (this.inline !== undefined || this.closed || odd) {
       // Unusual lengths go to the native call as they are (it accepts 65-byte keys and throws on
       // the rest), so the answer never depends on the packing.
       const calls = this.inline ?? nativeCalls();
@@ -332,20 +335,35 @@ export class SigPool {
     const items = this.queue;
     if (items.length === 0) return;
     this.queue = [];
+    if (this.closed) {
+      settle(items, runPackedBatch(packSigBatch(items), nativeCalls()));
+      return;
+    }
     // One message costs the main thread ≈ as much as hashing and verifying a few dozen items
     // costs a worker, so small flushes go to one worker whole rather than split across all.
     const per = Math.min(this.maxBatch, Math.max(MIN_SPLIT, Math.ceil(items.length / this.workers.length)));
     for (let start = 0; start < items.length; start += per) {
       const id = this.nextId++;
       const slice = items.slice(start, start + per);
-      this.inflight.set(id, (ans) => settle(slice, ans));
+      this.inflight.set(id, slice);
       const buf = packSigBatch(slice);
       const w = this.workers[this.rr++ % this.workers.length]!;
       w.postMessage({ id, buf }, [buf.buffer as ArrayBuffer]);
     }
   }
 
+  /**
+   * Stops the workers. Requests still queued or on a worker are answered inline, and later ones
+   * run inline too (a stopped node may still be handed blocks to apply).
+   */
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
+    const left = [...this.inflight.values(), this.queue];
+    this.inflight.clear();
+    this.queue = [];
+    for (const items of left) {
+      if (items.length > 0) settle(items, runPackedBatch(packSigBatch(items), nativeCalls()));
+    }
   }
 }

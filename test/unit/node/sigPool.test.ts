@@ -121,3 +121,17 @@ describe('SigPool', () => {
     });
   }
 });
+
+describe('SigPool after close', () => {
+  it('answers queued and later requests inline', async () => {
+    const pool = new SigPool({ threads: 1 });
+    const [c] = cases(1);
+    const pending = pool.verifyDoc(c!.doc, c!.sig, c!.pub);
+    await pool.close();
+    expect(await pending).toBe(true);
+    expect(await pool.verifyDoc(c!.doc, c!.sig, c!.pub)).toBe(true);
+    const bad = new Uint8Array(c!.sig);
+    bad[5]! ^= 1;
+    expect(await pool.verifyDoc(c!.doc, bad, c!.pub)).toBe(false);
+  });
+});
