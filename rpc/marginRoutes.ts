@@ -268,8 +268,8 @@ export interface UnknownMargin {
   readonly message: string;
 }
 
-/** Everything a query needs at the committed height. */
-interface QueryCtx {
+/** Everything a query needs at the committed height (built per request by the routes). */
+export interface QueryCtx {
   readonly state: StateReader;
   readonly config: MarginConfig;
   readonly bridge: BridgeRuntime;
