@@ -131,6 +131,17 @@ function optionIntrinsicE18(i: Instrument & { kind: 'option' }, underlyingE18: b
   return d > 0n ? d : 0n;
 }
 
+/** `<domain>/<token>` of every kernel asset, per config object (configs are immutable). */
+const assetKeysByConfig = new WeakMap<MarginConfig, ReadonlySet<string>>();
+function assetKeysOf(config: MarginConfig): ReadonlySet<string> {
+  let s = assetKeysByConfig.get(config);
+  if (s === undefined) {
+    s = new Set(config.risk.assets.map((a) => `${a.domain}/${a.token}`));
+    assetKeysByConfig.set(config, s);
+  }
+  return s;
+}
+
 /**
  * Builds the kernel portfolio of `account` at `ctx.timeMs`. Pure in (state, config, ctx).
  */
@@ -141,7 +152,17 @@ export function buildAccountPortfolio(
   account: Uint8Array,
 ): AccountPortfolio {
   const timeSec = Number(ctx.timeMs / 1000n);
-  const assets = new Set(config.risk.assets.map((a) => `${a.domain}/${a.token}`));
+  const assets = assetKeysOf(config);
+  // Whether `<U>/USD:funding` exists, read once per underlying per build (state does not change here).
+  const fundingCache = new Map<string, boolean>();
+  const hasFundingFeed = (u: string) => {
+    let f = fundingCache.get(u);
+    if (f === undefined) {
+      f = readPrice(state, `${u}/USD:funding`) !== undefined;
+      fundingCache.set(u, f);
+    }
+    return f;
+  };
   const statusCache = new Map<number, { halted: boolean; breaker: boolean }>();
   const status = (d: number) => {
     let s = statusCache.get(d);
@@ -257,7 +278,7 @@ export function buildAccountPortfolio(
             stage: it.stage,
           });
         } else {
-          const hasFunding = readPrice(state, `${inst.underlying}/USD:funding`) !== undefined;
+          const hasFunding = hasFundingFeed(inst.underlying);
           perps.push({
             id: id + it.suffix,
             instrument: inst.id,
