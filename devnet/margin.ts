@@ -84,6 +84,37 @@ export async function hubSettlement(
   return (await r.json()) as { status: string; ack_status: string; ack_stage: string; kind: string };
 }
 
+/** The time (ms) of hub block `height` from its header, or undefined. */
+export async function hubBlockTimeMs(hubUrl: string, height: bigint | string): Promise<number | undefined> {
+  const r = await fetch(`${hubUrl}/v1/blocks/${height}`, { signal: AbortSignal.timeout(3000) }).catch(
+    () => undefined,
+  );
+  if (r === undefined || !r.ok) return undefined;
+  return Number(((await r.json()) as { time_ms: string }).time_ms);
+}
+
+/**
+ * A settlement's dispatch → ACK latency in hub block time: the block that (last) dispatched it to
+ * the block that recorded its ACK, ms — independent of how often anyone polls. Undefined before the
+ * ACK is recorded.
+ */
+export async function settlementAckLatencyMs(
+  hubUrl: string,
+  settlementId: string,
+): Promise<number | undefined> {
+  const r = await fetch(`${hubUrl}/v1/bridge/settlements/${settlementId}`, {
+    signal: AbortSignal.timeout(3000),
+  }).catch(() => undefined);
+  if (r === undefined || !r.ok) return undefined;
+  const s = (await r.json()) as { dispatched_height: string; acked_height: string | null };
+  if (s.acked_height === null) return undefined;
+  const [a, b] = await Promise.all([
+    hubBlockTimeMs(hubUrl, s.dispatched_height),
+    hubBlockTimeMs(hubUrl, s.acked_height),
+  ]);
+  return a === undefined || b === undefined ? undefined : b - a;
+}
+
 /** The first attribute `key` of the first event of `type`, or undefined. */
 function attr(events: readonly HubTxEvent[], type: string, key: string): string | undefined {
   return events.find((e) => e.type === type && e.attributes[key] !== undefined)?.attributes[key];
@@ -513,7 +544,7 @@ export interface WithdrawResult {
   readonly committedMs: number;
   /** RELEASE dispatched → the recipient holds the tokens on chain, ms. */
   readonly releasedMs?: number;
-  /** RELEASE dispatched → the hub holds the vault's ACK, ms. */
+  /** RELEASE dispatched → the hub holds the vault's ACK, ms (hub block times of both). */
   readonly ackMs?: number;
   /** RELEASE dispatched → that ACK is final on the hub, ms. */
   readonly ackFinalMs?: number;
@@ -623,6 +654,8 @@ export async function devnetWithdraw(opts: WithdrawOpts): Promise<WithdrawResult
     }
     if (ackFinalMs === undefined) await sleep(100);
   }
+  // The block-time figure when the hub has both blocks (polling adds up to a poll interval).
+  ackMs = (await settlementAckLatencyMs(w.hub.url, settlementId)) ?? ackMs;
   return {
     ...base,
     ...(releasedMs === undefined ? {} : { releasedMs }),

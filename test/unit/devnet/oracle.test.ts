@@ -136,4 +136,27 @@ describe('price path', () => {
     // One year at 5 %: F = S·e^{0.05}.
     expect(feeds[1]!.value).toBeCloseTo(3000 * Math.E ** 0.05, 6);
   });
+  it('after an expiry: no forward, rate or smile, its settlement price fixed at the first step', () => {
+    const settlements = new Map<string, number>();
+    const at = (eth: number, nowSec: number, slow: boolean) =>
+      feedValues(
+        unders,
+        new Map([
+          ['ETH', eth],
+          ['BTC', 60_000],
+        ]),
+        nowSec,
+        slow,
+        0.05,
+        settlements,
+      );
+    const first = at(2900, 1_900_000_000, false);
+    expect(first.map((f) => f.feed)).toEqual(['ETH/USD', 'ETH/USD:settle:1900000000', 'BTC/USD']);
+    expect(first[1]!.value).toBe(2900);
+    // Later fast rounds leave it out; slow rounds repeat the fixed value, whatever spot does.
+    expect(at(3100, 1_900_000_001, false).map((f) => f.feed)).toEqual(['ETH/USD', 'BTC/USD']);
+    const slow = at(3100, 1_900_000_010, true);
+    expect(slow.find((f) => f.feed === 'ETH/USD:settle:1900000000')?.value).toBe(2900);
+    expect(slow.some((f) => f.feed.includes(':fwd:') || f.feed.includes(':svi.'))).toBe(false);
+  });
 });
