@@ -221,7 +221,11 @@ export class MarginCache {
     const snapTime = readSnapshotTime(state);
     if (snapTime !== undefined && snapTime !== this.snapshotTimeMs) {
       try {
+        const first = engine.arrays === null;
         changed = engine.setSnapshot(buildSnapshot(state, config, Number(snapTime / 1000n)));
+        // The first arrays: every account leaves "unknown", including those exposed to no key
+        // (plain settlement cash).
+        if (first) full = true;
       } catch (e) {
         if (!(e instanceof RiskError)) throw e;
         // A snapshot the kernel refuses as a whole: every margin is unknown until a valid one
