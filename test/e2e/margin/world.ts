@@ -74,12 +74,13 @@ import { type EvmChainDeployment, startEvmChain } from '../../../devnet/evm/star
 import type { StateReader } from '../../../state/types.ts';
 import { ANVIL_KEYS } from '../../helpers/anvil.ts';
 import { startTestNode, type TestNode, waitFor } from '../../helpers/node.ts';
+// The agents' world's key roles (fast 2-of-2, final 1-of-1, hub validators 2-of-2), shared as is.
+import { addr, FAST_KEYS, FINAL_KEYS, HUB_VALIDATOR_KEYS } from '../agents/world.ts';
+
+export { addr, FAST_KEYS, FINAL_KEYS, HUB_VALIDATOR_KEYS };
 
 export const E18 = 10n ** 18n;
 export const CHAIN_ID = 'unimargin-devnet-1';
-export const FAST_KEYS = [ANVIL_KEYS[1], ANVIL_KEYS[2]] as Hex[];
-export const FINAL_KEYS = [ANVIL_KEYS[3]] as Hex[];
-export const HUB_VALIDATOR_KEYS = [ANVIL_KEYS[5], ANVIL_KEYS[6]] as Hex[];
 /** Hub account that submits oracle updates. */
 export const ORACLE_SUBMITTER = 2;
 /** Oracle committee keys (devnet mnemonic indices 40–42: not anvil accounts). */
@@ -90,8 +91,6 @@ export const ORACLE_KEYS = [40, 41, 42].map(
 export const DOMAIN_A = 31337;
 export const DOMAIN_B = 31338;
 
-/** Lowercase EVM address of a private key. */
-export const addr = (k: Hex) => privateKeyToAccount(k).address.toLowerCase() as Address;
 /** Lowercase EVM address of anvil key i. */
 export const evmOf = (i: number) => addr(ANVIL_KEYS[i] as Hex);
 /** bech32 hub account of anvil key i. */
