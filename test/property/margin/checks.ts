@@ -13,10 +13,10 @@ import {
   canonical,
   changesText,
   Driver,
-  decodeSigned,
   harnessGenesis,
   type Step,
 } from './harness.ts';
+import { decodeSigned } from './independent.ts';
 
 /** Asserts the block invariants of the module doc on the driver's primary state. */
 export function expectConserved(d: Driver, label: string): void {

@@ -41,6 +41,7 @@ import {
   MsgCancelSettlementCodec,
   MsgLiquidateCodec,
   MsgRequestAllowanceCodec,
+  type MsgWithdraw,
   MsgWithdrawCodec,
   WITHDRAWAL_STATUS,
   type WithdrawalRecord,
@@ -77,6 +78,7 @@ import {
   USDC_A,
   WETH_A,
 } from '../../unit/hyperlane/fixtures.ts';
+import { decodeSigned, independentMargin } from './independent.ts';
 
 export const CHAIN = 'unimargin-devnet-1';
 export const GENESIS_MS = 1_800_000_000_000n;
@@ -269,6 +271,8 @@ export type PositionOp = 'open' | 'increase' | 'reduce' | 'flip' | 'close';
 /** How a withdrawal amount is chosen: a fraction (ppm) of the final balance, or an invalid input. */
 export type WithdrawAmount =
   | { readonly kind: 'frac'; readonly ppm: number }
+  /** A fraction (ppm) of the free margin (equity for withdrawals − effective IM) in USDC: near the IM edge. */
+  | { readonly kind: 'free'; readonly ppm: number }
   | { readonly kind: 'zero' }
   | { readonly kind: 'badRecipient' }
   | { readonly kind: 'badDomain' };
@@ -344,8 +348,14 @@ interface Sent {
 export interface Step {
   readonly block: RawBlock;
   readonly outcome: BlockOutcome;
-  /** Account hex (no 0x) of each withdraw tx by tx index, and whether it succeeded. */
-  readonly withdrawals: readonly { account: string; ok: boolean; code: number; log: string }[];
+  /** Each withdraw tx: the account (hex, no 0x), the message, and its receipt. */
+  readonly withdrawals: readonly {
+    account: string;
+    msg: MsgWithdraw;
+    ok: boolean;
+    code: number;
+    log: string;
+  }[];
 }
 
 const key32 = (b: Uint8Array) => bytesToHex(b) as string;
@@ -633,16 +643,29 @@ export class Driver {
         this.mayOwe.add(`01${toHex(addressOf(user))}`);
         let amount: bigint;
         let recipient = evmBytesOf(user);
-        let domain: number = dom;
+        let badDomain = false;
         const bal = ledgerFinal(state, addressOf(user), dom, token);
         if (a.amount.kind === 'frac') {
           amount = (bal * BigInt(a.amount.ppm)) / 1_000_000n;
           if (amount <= 0n) amount = 10n ** BigInt(DECIMALS[token]!);
+        } else if (a.amount.kind === 'free') {
+          // USDC (zero haircut, at par): 1 atomic unit = 1 µUSD of equity.
+          // From the origin where the user holds more USDC (its final balance caps a withdrawal).
+          const [x, y] = DOMAINS.map((dm) => ledgerFinal(state, addressOf(user), dm, SETTLEMENT_TOKEN[dm]!));
+          dom = x! > y! || (x === y && a.dom % 2 === 0) ? ORIGIN_A : ORIGIN_B;
+          token = SETTLEMENT_TOKEN[dom]!;
+          const arrays = this.primary.cache?.kernel?.arrays ?? null;
+          const m = arrays === null ? undefined : independentMargin(state, arrays, addressOf(user), timeMs);
+          const free = m === undefined ? 0n : m.equity - m.imEff;
+          amount = (free * BigInt(a.amount.ppm)) / 1_000_000n;
+          const there = x! > y! ? x! : y!;
+          if (amount > there && there > 0n) amount = there;
+          if (amount <= 0n) amount = E6;
         } else if (a.amount.kind === 'zero') amount = 0n;
         else {
           amount = 1n;
           if (a.amount.kind === 'badRecipient') recipient = new Uint8Array(20);
-          else domain = 424242;
+          else badDomain = true;
         }
         return {
           signer: user,
@@ -651,7 +674,7 @@ export class Driver {
               MARGIN_TYPE_URL.MsgWithdraw,
               MsgWithdrawCodec.toBytes({
                 sender: accountOf(user),
-                domain,
+                domain: badDomain ? 424242 : dom,
                 token: hexToBytes(token),
                 amount: amount.toString(),
                 recipient,
@@ -779,7 +802,7 @@ export class Driver {
     ];
     const txs: Uint8Array[] = [];
     const seq = new Map<number, bigint>();
-    const withdrawTx: { index: number; account: string }[] = [];
+    const withdrawTx: { index: number; account: string; msg: MsgWithdraw }[] = [];
     for (const a of ordered) {
       const built = this.build(a, timeMs);
       if (built === undefined) continue;
@@ -788,7 +811,11 @@ export class Driver {
       const s = seq.get(built.signer) ?? acc.sequence;
       seq.set(built.signer, s + 1n);
       if (a.k === 'withdraw')
-        withdrawTx.push({ index: txs.length, account: toHex(addressOf(USERS[a.user % USERS.length]!)) });
+        withdrawTx.push({
+          index: txs.length,
+          account: toHex(addressOf(USERS[a.user % USERS.length]!)),
+          msg: MsgWithdrawCodec.decode(built.msgs[0]!.value),
+        });
       txs.push(
         signTx({
           privKey: devnetPrivateKey(built.signer),
@@ -815,7 +842,7 @@ export class Driver {
       outcome,
       withdrawals: withdrawTx.map((w) => {
         const r = outcome.results[w.index]!;
-        return { account: w.account, ok: r.code === 0, code: r.code, log: r.log };
+        return { account: w.account, msg: w.msg, ok: r.code === 0, code: r.code, log: r.log };
       }),
     };
   }
@@ -831,14 +858,6 @@ export function ledgerFinal(state: StateReader, account: Uint8Array, dom: number
   k.set(hexToBytes(token as Hex), 26);
   k[46] = 2;
   return decodeSigned(state.get(k));
-}
-
-/** The ledger's value encoding (sign byte ‖ big-endian magnitude), decoded here independently. */
-export function decodeSigned(v: Uint8Array | undefined): bigint {
-  if (v === undefined || v.length === 0) return 0n;
-  let m = 0n;
-  for (let i = 1; i < v.length; i++) m = (m << 8n) | BigInt(v[i]!);
-  return v[0] === 1 ? -m : m;
 }
 
 /**
