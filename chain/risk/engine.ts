@@ -92,49 +92,56 @@ function margin(acc: CompiledAccount, arrays: RiskArrays): AccountMargin {
   }
 }
 
+/** What the engine keeps per account. */
+interface Entry {
+  acc: CompiledAccount;
+  /** Instrument ids and `price:<feed>` keys the account is exposed to. */
+  keys: string[];
+  /** The last margin computed (undefined before the first). */
+  result: AccountMargin | undefined;
+}
+
 /** Creates an engine for params and a universe (both validated here). */
 export function createMarginEngine(opts: MarginEngineOpts): MarginEngine {
   const cp = compileRiskParams(opts.params);
   const uni = buildUniverse(opts.universe, cp);
   let arrays: RiskArrays | null = null;
-  const accounts = new Map<string, CompiledAccount>();
-  const accountKeys = new Map<string, string[]>();
+  // One entry per account (compiled portfolio, the keys it is exposed to, its last result): one
+  // lookup per id in a large map instead of three.
+  const entries = new Map<string, Entry>();
   const exposure = new Map<string, Set<string>>();
-  const results = new Map<string, AccountMargin>();
 
   const requireArrays = (): RiskArrays => {
     if (!arrays)
       throw new RiskError('RISK_MISSING_FEED', { field: 'engine.snapshot', limit: 'setSnapshot first' });
     return arrays;
   };
-  const unlink = (id: string): void => {
-    for (const key of accountKeys.get(id) ?? []) exposure.get(key)?.delete(id);
-    accountKeys.delete(id);
+  const unlink = (e: Entry, id: string): void => {
+    for (const key of e.keys) exposure.get(key)?.delete(id);
   };
   // Every account id, sorted (default string order), kept until an account is added or removed:
   // a full or wide re-margin walks it instead of sorting its ids again.
   let sortedIds: string[] | null = null;
-  const accountIdSet = new Set<string>();
-  const inOrder = (ids: ReadonlySet<string>): readonly string[] => {
-    const n = accounts.size;
-    if (ids.size * 2 > n || (sortedIds !== null && ids.size * 16 > n)) {
-      sortedIds ??= [...accounts.keys()].sort();
-      // Ids not in the engine have no stored result and are skipped either way.
-      return ids.size === n && ids === accountIdSet ? sortedIds : sortedIds.filter((id) => ids.has(id));
-    }
+  const allSorted = (): string[] => {
+    sortedIds ??= [...entries.keys()].sort();
+    return sortedIds;
+  };
+  /** `ids` in id order (all accounts when null); the caller skips ids not in the engine. */
+  const inOrder = (ids: ReadonlySet<string> | null): readonly string[] => {
+    if (ids === null) return allSorted();
+    const n = entries.size;
+    if (ids.size * 2 > n || (sortedIds !== null && ids.size * 16 > n))
+      return allSorted().filter((id) => ids.has(id));
     return [...ids].sort();
   };
-  const sortedMap = (ids: ReadonlySet<string>): Map<string, AccountMargin> => {
+  const sortedMap = (ids: ReadonlySet<string> | null): Map<string, AccountMargin> => {
     const a = requireArrays();
     const out = new Map<string, AccountMargin>();
     for (const id of inOrder(ids)) {
-      const acc = accounts.get(id);
-      if (!acc) {
-        results.delete(id);
-        continue;
-      }
-      const m = margin(acc, a);
-      results.set(id, m);
+      const e = entries.get(id);
+      if (e === undefined) continue;
+      const m = margin(e.acc, a);
+      e.result = m;
       out.set(id, m);
     }
     return out;
@@ -179,14 +186,17 @@ export function createMarginEngine(opts: MarginEngineOpts): MarginEngine {
     },
     setAccount(id, portfolio) {
       const acc = compileAccount(portfolio, uni, cp);
-      unlink(id);
-      if (!accounts.has(id)) {
-        sortedIds = null;
-        accountIdSet.add(id);
-      }
-      accounts.set(id, acc);
       const keys = keysOf(acc, uni);
-      accountKeys.set(id, keys);
+      const e = entries.get(id);
+      if (e) {
+        unlink(e, id);
+        // The stored result stays until the account is re-margined.
+        e.acc = acc;
+        e.keys = keys;
+      } else {
+        sortedIds = null;
+        entries.set(id, { acc, keys, result: undefined });
+      }
       for (const key of keys) {
         let s = exposure.get(key);
         if (!s) {
@@ -197,12 +207,11 @@ export function createMarginEngine(opts: MarginEngineOpts): MarginEngine {
       }
     },
     removeAccount(id) {
-      unlink(id);
-      if (accounts.delete(id)) {
-        sortedIds = null;
-        accountIdSet.delete(id);
-      }
-      results.delete(id);
+      const e = entries.get(id);
+      if (!e) return;
+      unlink(e, id);
+      entries.delete(id);
+      sortedIds = null;
     },
     update(touched, changed) {
       const ids = new Set<string>(touched);
@@ -210,13 +219,13 @@ export function createMarginEngine(opts: MarginEngineOpts): MarginEngine {
       return sortedMap(ids);
     },
     remarginAll() {
-      return sortedMap(accountIdSet);
+      return sortedMap(null);
     },
     get(id) {
-      return results.get(id);
+      return entries.get(id)?.result;
     },
     report(id) {
-      const acc = accounts.get(id);
+      const acc = entries.get(id)?.acc;
       if (!acc)
         throw new RiskError('RISK_UNKNOWN_ACCOUNT', {
           field: 'accountId',
