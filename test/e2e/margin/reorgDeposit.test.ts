@@ -72,18 +72,24 @@ describe('scenario (d): a provisional deposit reorged away', () => {
 
     // In between: still credited provisionally on the hub; a withdrawal of it is refused.
     expect(w.balance(U, 0, 'USDC', 'provisional')).toBe(amount);
-    const wr = await w.tx(U, [
-      {
-        typeUrl: MARGIN_TYPE_URL.MsgWithdraw,
-        value: {
-          sender: accountOf(U),
-          domain: w.a.domain,
-          token: bytes20(w.a.dep.app.tokens.USDC!),
-          amount: amount.toString(),
-          recipient: bytes20(evmOf(U)),
+    const wr = await w.tx(
+      U,
+      [
+        {
+          typeUrl: MARGIN_TYPE_URL.MsgWithdraw,
+          value: {
+            sender: accountOf(U),
+            domain: w.a.domain,
+            token: bytes20(w.a.dep.app.tokens.USDC!),
+            amount: amount.toString(),
+            recipient: bytes20(evmOf(U)),
+          },
         },
-      },
-    ]);
+      ],
+      { simulate: false },
+    );
+    // Included in a block and refused there: the receipt carries the code.
+    expect(wr.height).toBeGreaterThan(0);
     expect(wr.code).toBe(codeOf('MARGIN_INSUFFICIENT_BALANCE'));
     expect(wr.log).toContain('MARGIN_INSUFFICIENT_BALANCE');
 

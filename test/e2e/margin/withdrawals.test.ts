@@ -52,18 +52,22 @@ describe('scenario (e): withdrawal refusals, failures and cancellation', () => {
     const tokenB = w.b.dep.app.tokens.USDC!;
     const vaultB = w.b.dep.app.vault;
     const withdraw = (amount: bigint) =>
-      w.tx(V, [
-        {
-          typeUrl: MARGIN_TYPE_URL.MsgWithdraw,
-          value: {
-            sender: accountOf(V),
-            domain: w.b.domain,
-            token: bytes20(tokenB),
-            amount: amount.toString(),
-            recipient: bytes20(evmOf(V)),
+      w.tx(
+        V,
+        [
+          {
+            typeUrl: MARGIN_TYPE_URL.MsgWithdraw,
+            value: {
+              sender: accountOf(V),
+              domain: w.b.domain,
+              token: bytes20(tokenB),
+              amount: amount.toString(),
+              recipient: bytes20(evmOf(V)),
+            },
           },
-        },
-      ]);
+        ],
+        { simulate: false },
+      );
     const settlement = async (sid: Hex) => (await w.get(`/v1/bridge/settlements/${sid}`)).body;
     const vaultStatus = (sid: Hex) =>
       w.b.owner.publicClient.readContract({
@@ -101,6 +105,7 @@ describe('scenario (e): withdrawal refusals, failures and cancellation', () => {
     // The loss RELEASE executes and is acknowledged final: releasable = 2 000 − 300.
     await w.conservation();
     const short = await withdraw(usdc(2_000n));
+    expect(short.height).toBeGreaterThan(0); // refused in a block, by its receipt
     expect(short.code).toBe(codeOf('MARGIN_VAULT_SHORT'));
     expect(short.log).toContain('MARGIN_VAULT_SHORT');
     expect(short.log).toContain(`holds ${usdc(1_700n)}`);
@@ -146,6 +151,7 @@ describe('scenario (e): withdrawal refusals, failures and cancellation', () => {
     // B's oldest provisional item waits past haltAfterMs: B halts.
     await waitFor(() => (getDomainStatus(w.view(), w.b.domain).haltedByStall ? true : undefined), 40_000);
     const halted = await withdraw(usdc(1n));
+    expect(halted.height).toBeGreaterThan(0);
     expect(halted.code).toBe(codeOf('MARGIN_DOMAIN_HALTED'));
     expect((await settlement(sid3)).ack_status).toBe('none');
     expect(await vaultStatus(sid3)).toBe(0); // the paused vault never executed it

@@ -381,12 +381,19 @@ export class MarginWorld {
 
   /**
    * Signs and broadcasts `msgs` from hub account `i`; resolves with the included tx's result, or
-   * (refused by CheckTx) with its code and log and height −1.
+   * (refused by the fee simulation or CheckTx) with its code and log and height −1. With
+   * `simulate: false` the fee is fixed (2M gas at price 0), so a message the STF refuses still
+   * enters a block and its receipt carries the code.
    */
-  async tx(i: number, msgs: { typeUrl: string; value: unknown }[]): Promise<HubTxResult> {
+  async tx(
+    i: number,
+    msgs: { typeUrl: string; value: unknown }[],
+    opts: { simulate?: boolean } = {},
+  ): Promise<HubTxResult> {
     const { client, address } = await this.signer(i);
+    const fee = opts.simulate === false ? { amount: [], gas: '2000000' } : 'auto';
     try {
-      const r: DeliverTxResponse = await client.signAndBroadcast(address, msgs, 'auto');
+      const r: DeliverTxResponse = await client.signAndBroadcast(address, msgs, fee);
       return {
         code: r.code,
         log: r.rawLog ?? '',
