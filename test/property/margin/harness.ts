@@ -273,6 +273,8 @@ export type WithdrawAmount =
   | { readonly kind: 'frac'; readonly ppm: number }
   /** A fraction (ppm) of the free margin (equity for withdrawals − effective IM) in USDC: near the IM edge. */
   | { readonly kind: 'free'; readonly ppm: number }
+  /** Exactly `amount` atomic units (of the action's domain and token). */
+  | { readonly kind: 'exact'; readonly amount: bigint }
   | { readonly kind: 'zero' }
   | { readonly kind: 'badRecipient' }
   | { readonly kind: 'badDomain' };
@@ -661,7 +663,8 @@ export class Driver {
           const there = x! > y! ? x! : y!;
           if (amount > there && there > 0n) amount = there;
           if (amount <= 0n) amount = E6;
-        } else if (a.amount.kind === 'zero') amount = 0n;
+        } else if (a.amount.kind === 'exact') amount = a.amount.amount;
+        else if (a.amount.kind === 'zero') amount = 0n;
         else {
           amount = 1n;
           if (a.amount.kind === 'badRecipient') recipient = new Uint8Array(20);
