@@ -4,8 +4,10 @@
  * resumed (the same home again) — beside a baseline measured in the same run: one bare hub node
  * (`bin/unimargin start`) from spawn to its first block, the floor under any devnet start. Then the
  * deposit latencies on the warm devnet (deposit → provisional credit, → final) against the issue's
- * bounds (≤ 3 s p95, ≤ 15 s p95). Prints the figures and writes a markdown section to
- * `$BENCH_RESULTS`.
+ * bounds (≤ 3 s p95, ≤ 15 s p95), and the withdrawals' RELEASE → ACK (the block that dispatched the
+ * RELEASE to the block that recorded the vault's ACK, hub block times) against ≤ 10 s, beside the
+ * inbound hop (deposit → provisional credit) of the same run: RELEASE → ACK is one hub → chain hop
+ * plus one chain → hub hop. Prints the figures and writes a markdown section to `$BENCH_RESULTS`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import { initHome } from '../chain/node/home.ts';
 import { devnetDeposit } from '../devnet/cli.ts';
 import { findFreePort } from '../devnet/evm/anvil.ts';
+import { devnetWithdraw } from '../devnet/margin.ts';
 import { quantile } from '../devnet/scenarios.ts';
 import { devnetUp } from '../devnet/up.ts';
 
@@ -98,6 +101,31 @@ async function main(): Promise<void> {
       if (d.finalMs !== undefined) fin.push(d.finalMs);
     }
   }
+  // Withdrawals: key 1 + i takes 2 of the 30 USDC it deposited on chain i back, 3 rounds.
+  const ack: number[] = [];
+  const paid: number[] = [];
+  const ackFinal: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const ws = await Promise.all(
+      warm.world.chains.map((c, i) =>
+        devnetWithdraw({
+          home: warmHome,
+          chain: c.name,
+          token: 'USDC',
+          amount: '2',
+          keyIndex: 1 + i,
+          timeoutMs: 120_000,
+          print: quiet,
+        }),
+      ),
+    );
+    for (const w of ws) {
+      if (w.ackMs !== undefined) ack.push(w.ackMs);
+      if (w.releasedMs !== undefined) paid.push(w.releasedMs);
+      if (w.ackFinalMs !== undefined) ackFinal.push(w.ackFinalMs);
+    }
+  }
+  console.log(`RELEASE → ACK p50 ${s(quantile(ack, 0.5))} p95 ${s(quantile(ack, 0.95))} over ${ack.length}`);
   await warm.stop();
 
   const resumed = await devnetUp({ home: warmHome, ports: 'auto', cacheDir, print: quiet });
@@ -111,7 +139,7 @@ async function main(): Promise<void> {
     ['resumed (same home)', resumed.readyMs, 8_000],
   ] as const;
   const lines = [
-    '## devnet: start to ready, deposit latencies',
+    '## devnet: start to ready, deposit and withdrawal latencies',
     '',
     `Machine load average (1 min) ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end, on ${
       (await import('node:os')).cpus().length
@@ -132,6 +160,12 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- |',
     `| deposit → provisional credit | ${s(quantile(prov, 0.5))} | ${s(quantile(prov, 0.95))} | ≤ 3.00 s | ${quantile(prov, 0.95) <= 3000 ? 'yes' : 'no'} |`,
     `| deposit → final credit | ${s(quantile(fin, 0.5))} | ${s(quantile(fin, 0.95))} | ≤ 15.00 s | ${quantile(fin, 0.95) <= 15_000 ? 'yes' : 'no'} |`,
+    '',
+    `| withdrawal (3 rounds × 3 chains) | p50 | p95 | × deposit → provisional p50 | bound (p95) | met |`,
+    '| --- | --- | --- | --- | --- | --- |',
+    `| RELEASE → ACK on the hub (hub block times) | ${s(quantile(ack, 0.5))} | ${s(quantile(ack, 0.95))} | ${(quantile(ack, 0.5) / quantile(prov, 0.5)).toFixed(2)} | ≤ 10.00 s | ${ack.length === 9 && quantile(ack, 0.95) <= 10_000 ? 'yes' : 'no'} |`,
+    `| RELEASE → tokens at the recipient | ${s(quantile(paid, 0.5))} | ${s(quantile(paid, 0.95))} | ${(quantile(paid, 0.5) / quantile(prov, 0.5)).toFixed(2)} | — | — |`,
+    `| RELEASE → ACK final | ${s(quantile(ackFinal, 0.5))} | ${s(quantile(ackFinal, 0.95))} | ${(quantile(ackFinal, 0.5) / quantile(prov, 0.5)).toFixed(2)} | — | — |`,
     '',
   ];
   console.log(lines.join('\n'));

@@ -179,7 +179,7 @@ export const hedgeScenario: MarginScenario = {
           token: 'USDC',
           amount: '5000',
           keyIndex,
-          timeoutMs: 60_000,
+          timeoutMs: 120_000,
           print: quiet,
         }),
       ),
@@ -187,7 +187,7 @@ export const hedgeScenario: MarginScenario = {
     for (const d of deps) {
       ctx.say(`   ${d.chain}: provisional credit ${fmtMs(d.provisionalMs)}, final ${fmtMs(d.finalMs)}`);
       if (d.finalMs === undefined)
-        ctx.violation(`deposit ${d.messageId} on ${d.chain} not final within 60 s`);
+        ctx.violation(`deposit ${d.messageId} on ${d.chain} not final within 120 s`);
     }
     ctx.latency(
       'deposit → provisional credit',
@@ -211,7 +211,7 @@ export const hedgeScenario: MarginScenario = {
     for (const chain of [longChain, shortChain])
       sent.push(await requestAllowance({ ...home, chain, keyIndex, amountUsd: allowUsd, print: quiet }));
     const allowances = await Promise.all(
-      sent.map((a) => followAllowance({ ...home, timeoutMs: 90_000, print: quiet }, a)),
+      sent.map((a) => followAllowance({ ...home, timeoutMs: 120_000, print: quiet }, a)),
     );
     for (const a of allowances) {
       ctx.say(
@@ -237,10 +237,10 @@ export const hedgeScenario: MarginScenario = {
       wait: false,
       print: quiet,
     });
-    const longProv = await waitInbound(w, long.messageId, 'provisional', t1, 60_000);
+    const longProv = await waitInbound(w, long.messageId, 'provisional', t1, 120_000);
     const mLongProv = await accountMargin(w, account);
     ctx.say(`   report provisional on the hub after ${fmtMs(longProv)}: ${marginLine(mLongProv)}`);
-    const longFinal = await waitInbound(w, long.messageId, 'final', t1, 60_000);
+    const longFinal = await waitInbound(w, long.messageId, 'final', t1, 120_000);
     const mLong = await accountMargin(w, account);
     ctx.say(`   final after ${fmtMs(longFinal)}: ${marginLine(mLong)}`);
     if (longFinal === undefined)
@@ -262,12 +262,12 @@ export const hedgeScenario: MarginScenario = {
       wait: false,
       print: quiet,
     });
-    const shortProv = await waitInbound(w, short.messageId, 'provisional', t2, 60_000);
+    const shortProv = await waitInbound(w, short.messageId, 'provisional', t2, 120_000);
     const mHedgeProv = await accountMargin(w, account);
     ctx.say(
       `   short report provisional after ${fmtMs(shortProv)}: ${marginLine(mHedgeProv)} — relief waits for finality`,
     );
-    const shortFinal = await waitInbound(w, short.messageId, 'final', t2, 60_000);
+    const shortFinal = await waitInbound(w, short.messageId, 'final', t2, 120_000);
     const mHedge = await accountMargin(w, account);
     ctx.say(`   final after ${fmtMs(shortFinal)}: ${marginLine(mHedge)} — the hedge is recognised`);
     if (shortFinal === undefined)
@@ -293,7 +293,7 @@ export const hedgeScenario: MarginScenario = {
         keyIndex,
         instrument: 'ETH-PERP',
         size: String(-size),
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         print: quiet,
       }),
       devnetOpen({
@@ -302,7 +302,7 @@ export const hedgeScenario: MarginScenario = {
         keyIndex,
         instrument: 'ETH-PERP',
         size: String(size),
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         print: quiet,
       }),
     ]);
@@ -322,7 +322,7 @@ export const hedgeScenario: MarginScenario = {
       token: 'USDC',
       amount: '100',
       keyIndex,
-      timeoutMs: 90_000,
+      timeoutMs: 120_000,
       print: quiet,
     });
     ctx.say(
@@ -363,7 +363,7 @@ export const crashScenario: MarginScenario = {
         keyIndex,
         instrument: 'ETH-PERP',
         size: formatUnits(-left.sizeE18, 18),
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         print: quiet,
       });
       ctx.say(
@@ -378,11 +378,11 @@ export const crashScenario: MarginScenario = {
       token: 'USDC',
       amount: depositUsdc,
       keyIndex,
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       print: quiet,
     });
     ctx.say(`   provisional ${fmtMs(d.provisionalMs)}, final ${fmtMs(d.finalMs)}`);
-    if (d.finalMs === undefined) ctx.violation(`deposit ${d.messageId} not final within 60 s`);
+    if (d.finalMs === undefined) ctx.violation(`deposit ${d.messageId} not final within 120 s`);
 
     const eth = await hubPrice(w, 'ETH/USD');
     await setPerpMarks(
@@ -400,7 +400,7 @@ export const crashScenario: MarginScenario = {
       chain,
       keyIndex,
       amountUsd: allowUsd,
-      timeoutMs: 90_000,
+      timeoutMs: 120_000,
       print: quiet,
     });
     if (a.onChainMs === undefined) ctx.violation(`ALLOWANCE to ${chain} never reached the adapter`);
@@ -410,7 +410,7 @@ export const crashScenario: MarginScenario = {
       keyIndex,
       instrument: 'ETH-PERP',
       size: String(size),
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       print: quiet,
     });
     if (open.finalMs === undefined) ctx.violation(`POSITION ${open.messageId} never became final`);
@@ -441,7 +441,7 @@ export const crashScenario: MarginScenario = {
 
     // The hub accepts the jump only with a super-majority of signers (it is > 10 %).
     let tPrice: number | undefined;
-    for (const end = Date.now() + 30_000; Date.now() < end; await sleep(200)) {
+    for (const end = Date.now() + 60_000; Date.now() < end; await sleep(200)) {
       const p = await hubPrice(w, 'ETH/USD').catch(() => undefined);
       if (p !== undefined && p.usd < eth.usd * (factor + (1 - factor) / 4)) {
         tPrice = Date.now() - tShock;
@@ -460,7 +460,7 @@ export const crashScenario: MarginScenario = {
     let close:
       | { settlementId: Hex; size: bigint; priceLimit: bigint; messageId: string; atMs: number }
       | undefined;
-    for (const end = Date.now() + 30_000; close === undefined && Date.now() < end; await sleep(200)) {
+    for (const end = Date.now() + 60_000; close === undefined && Date.now() < end; await sleep(200)) {
       const o = await outboxFrom(w, outbox0).catch(() => undefined);
       for (const m of o?.messages ?? []) {
         const p = m.payload;
@@ -481,7 +481,7 @@ export const crashScenario: MarginScenario = {
       }
     }
     if (close === undefined) {
-      ctx.violation(`no CLOSE_POSITION for ${owner} on ${chain} within 30 s of the crash`);
+      ctx.violation(`no CLOSE_POSITION for ${owner} on ${chain} within 60 s of the crash`);
       return;
     }
     const liq = (await liquidationsOf(w, account))[0];
@@ -499,7 +499,7 @@ export const crashScenario: MarginScenario = {
     // On chain: the market's Traded event of the close, at a price within the limit.
     const clients = clientsOf(w, chain, KEY_INDEX.deployer);
     let traded: { price: bigint; sizeDelta: bigint; realisedPnl: bigint; atMs: number } | undefined;
-    for (const end = Date.now() + 60_000; traded === undefined && Date.now() < end; await sleep(250)) {
+    for (const end = Date.now() + 120_000; traded === undefined && Date.now() < end; await sleep(250)) {
       const logs = await clients.publicClient
         .getLogs({ address: perp.market, fromBlock, toBlock: 'latest' })
         .catch(() => []);
@@ -522,7 +522,7 @@ export const crashScenario: MarginScenario = {
         }
       }
     }
-    if (traded === undefined) ctx.violation(`the close was not executed on ${chain} within 60 s`);
+    if (traded === undefined) ctx.violation(`the close was not executed on ${chain} within 120 s`);
     else {
       const within = traded.price >= close.priceLimit;
       ctx.say(
@@ -535,7 +535,7 @@ export const crashScenario: MarginScenario = {
     let ackMs: number | undefined;
     let ackFinalMs: number | undefined;
     let ackStatus = 'none';
-    for (const end = Date.now() + 60_000; ackFinalMs === undefined && Date.now() < end; await sleep(150)) {
+    for (const end = Date.now() + 120_000; ackFinalMs === undefined && Date.now() < end; await sleep(150)) {
       const s = await hubSettlement(w.hub.url, close.settlementId);
       if (s === undefined || s.ack_status === 'none') continue;
       ackStatus = s.ack_status;
@@ -552,7 +552,7 @@ export const crashScenario: MarginScenario = {
 
     if (traded !== undefined && traded.realisedPnl < 0n) {
       let release: { settlementId: Hex; amount: bigint; atMs: number } | undefined;
-      for (const end = Date.now() + 60_000; release === undefined && Date.now() < end; await sleep(200)) {
+      for (const end = Date.now() + 120_000; release === undefined && Date.now() < end; await sleep(200)) {
         const o = await outboxFrom(w, outbox0).catch(() => undefined);
         for (const m of o?.messages ?? []) {
           const p = m.payload;
@@ -567,11 +567,11 @@ export const crashScenario: MarginScenario = {
         }
       }
       if (release === undefined)
-        ctx.violation(`no RELEASE of the realised loss ${-traded.realisedPnl} to the market within 60 s`);
+        ctx.violation(`no RELEASE of the realised loss ${-traded.realisedPnl} to the market within 120 s`);
       else {
         let rAck: number | undefined;
         let rStatus = 'none';
-        for (const end = Date.now() + 60_000; rAck === undefined && Date.now() < end; await sleep(150)) {
+        for (const end = Date.now() + 120_000; rAck === undefined && Date.now() < end; await sleep(150)) {
           const s = await hubSettlement(w.hub.url, release.settlementId);
           if (s !== undefined && s.ack_status !== 'none') {
             rAck =
@@ -676,7 +676,7 @@ export const reorgScenario: MarginScenario = {
       print: quiet,
     });
     const receipt = await clients.publicClient.getTransactionReceipt({ hash: d.txHash });
-    const provMs = await waitInbound(w, d.messageId, 'provisional', t0, 30_000);
+    const provMs = await waitInbound(w, d.messageId, 'provisional', t0, 60_000);
     const st = await hubMessageStatus(w.hub.url, d.messageId);
     if (provMs === undefined || st === undefined) {
       ctx.violation(`deposit ${d.messageId} never credited provisionally`);
@@ -734,7 +734,7 @@ export const reorgScenario: MarginScenario = {
     let resumedAt: number | undefined;
     const timeoutMs = wc?.timeoutMs ?? 30_000;
     for (
-      const end = Date.now() + timeoutMs + 30_000;
+      const end = Date.now() + timeoutMs + 60_000;
       Date.now() < end && (expiredAt === undefined || resumedAt === undefined);
       await sleep(250)
     ) {

@@ -3,18 +3,19 @@
  * a short narrative with its numbers and latencies, checks the conservation invariant against the
  * vaults' on-chain balances at the end, and fails (non-zero exit) on any violation.
  *
- * | scenario | what | state |
- * | --- | --- | --- |
- * | `deposits` | a deposit on every chain; latencies deposit → provisional → final | runs today |
- * | `halt` | one chain stops producing blocks: its deposits stop, the others' go on; it resumes | runs today (credit part; hedge relief waits on issue 5) |
- * | `chaos` | a second relayer races the first with random delays: every message delivered once | runs today (needs `devnet up --chaos`) |
- * | `hedge` | a cross-chain hedge recognised once final | waits on issue 5 (allowances, positions, margin) |
- * | `crash` | a price crash liquidated and settled on the chains | waits on issue 5 (liquidation engine) |
- * | `reorg` | a provisional deposit reorged out, expired and reverted | waits on issue 5 (expiry and revert) |
+ * | scenario | what |
+ * | --- | --- |
+ * | `deposits` | a deposit on every chain; latencies deposit → provisional → final |
+ * | `halt` | one chain stops producing blocks: its deposits stop, the others' go on; it resumes |
+ * | `chaos` | a second relayer races the first with random delays: every message delivered once (needs `devnet up --chaos`) |
+ * | `hedge` | a cross-chain hedge: IM with the hedge provisional vs final; withdrawal RELEASE → ACK (`marginScenarios.ts`) |
+ * | `crash` | a price crash liquidated and settled on the chains (`marginScenarios.ts`) |
+ * | `reorg` | a provisional deposit reorged out, refused for withdrawal, expired and reverted (`marginScenarios.ts`) |
  *
- * Conservation, the part the hub exposes today: for each (domain, token), Σ hub balances (every
- * holder, every stage) = deposits − releases (the hub's view) must not exceed the vault's on-chain
- * balance; any surplus is reported as unattributed (e.g. a deposit still in flight).
+ * Conservation (`scenarioKit.ts`): for each (domain, token), Σ hub balances + in flight = inflow +
+ * provisional inflow − outflow (`/v1/margin/conservation`), and the hub's view of the vault (final
+ * inflow − outflow − in flight) must not exceed the vault's on-chain balance; any surplus is
+ * reported as unattributed (a deposit or a gain not yet final, a direct transfer).
  */
 import { formatUnits, type Hex } from 'viem';
 import { type DepositResult, devnetDeposit, readWorldFile } from './cli.ts';
@@ -188,7 +189,9 @@ const SCENARIOS: Readonly<Record<string, ScenarioDef>> = {
           `  ${stopped.name} deposit credited after the restart: provisional ${fmt(d.provisionalMs)}, final ${fmt(d.finalMs)} (from submission)`,
         );
         if (d.finalMs === undefined) ctx.violation(`${stopped.name} deposit not final after resuming`);
-        ctx.say('  (hedge relief from a halted domain waits on issue 5: the hub has no margin yet)');
+        ctx.say(
+          `  (the hub halts a domain — no credit, withdrawals or hedge relief from it — when one of its provisional items waits > ${fmt(worldChain(DEVNET_WORLD, stopped.name)?.haltAfterMs)} for the final tier; a chain that mines nothing delivers nothing to wait on: scenario reorg shows a halt)`,
+        );
       } finally {
         await resumeMining(stopped.name, stopped.rpcUrl).catch(() => {});
       }

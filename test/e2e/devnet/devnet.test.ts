@@ -1,9 +1,12 @@
 /**
  * The devnet end to end, driven programmatically: `devnetUp` reaches "ready" with every process
  * alive (three anvils, the hub, the agents, the oracle feeder), the registry metadata it wrote
- * validates (our schema validator and the agents' parser) and its YAML equals its JSON; a deposit
- * travels to provisional then final credit; the oracle's prices reach the hub; conservation holds
- * against the vault balances; `devnetDown` leaves no PID it started alive.
+ * validates (our schema validator and the agents' parser) and its YAML equals its JSON; the genesis
+ * carries margin and oracle sections; a deposit travels to provisional then final credit; the
+ * oracle's prices reach the hub, every feed the margin snapshot needs among them; the unified-margin
+ * scenarios `hedge`, `crash` and `reorg` pass on this one devnet (every check but the latency
+ * bounds, which depend on the machine's load and are measured by `npm run bench -- devnet`);
+ * conservation holds against the vault balances; `devnetDown` leaves no PID it started alive.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +18,7 @@ import { devnetDeposit } from '../../../devnet/cli.ts';
 import { devnetDown } from '../../../devnet/down.ts';
 import { isAlive, isOurs, readPidFile } from '../../../devnet/processes.ts';
 import { validateChainMetadata } from '../../../devnet/registry.ts';
-import { checkConservation } from '../../../devnet/scenarios.ts';
+import { checkConservation, devnetScenario, type ScenarioResult } from '../../../devnet/scenarios.ts';
 import { type DevnetHandle, devnetUp } from '../../../devnet/up.ts';
 import { DEVNET_WORLD } from '../../../devnet/world.ts';
 
@@ -117,6 +120,18 @@ describe('devnet up', () => {
     expect(line.unattributed).toBe(0n);
   }, 90_000);
 
+  it('starts the hub from a genesis with margin and oracle sections', () => {
+    const g = JSON.parse(readFileSync(join(h.world.hub.home, 'config', 'genesis.json'), 'utf8')) as {
+      margin?: { instruments: { domain: number; instrument: { id: string } }[] };
+      oracle?: { signers: string[] };
+    };
+    expect(g.oracle?.signers.map((x) => x.toLowerCase())).toEqual(
+      h.world.oracle.signers.map((x) => x.toLowerCase()),
+    );
+    const perps = g.margin?.instruments.filter((l) => l.instrument.id === 'ETH-PERP') ?? [];
+    expect(perps.map((l) => l.domain).sort()).toEqual(h.world.chains.map((c) => c.domain).sort());
+  });
+
   it('feeds oracle prices that the hub accepts', async () => {
     const o = (await (await fetch(`${h.world.hub.url}/dashboard/api/overview`)).json()) as {
       oracle: { feed: string; value: string }[];
@@ -126,7 +141,65 @@ describe('devnet up', () => {
     const usd = Number(BigInt(eth!.value) / 10n ** 12n) / 1e6;
     expect(usd).toBeGreaterThan(2000);
     expect(usd).toBeLessThan(4000);
+    // Every feed the margin snapshot reads for the listed expiry.
+    const expiry = Object.values(h.world.chains[0]!.deployment.app.instruments).find(
+      (i) => i.kind === 'option',
+    )?.expirySec;
+    for (const f of [
+      'BTC/USD',
+      'USDC/USD',
+      ...['fwd', 'rate', 'svi.a', 'svi.b', 'svi.rho', 'svi.m', 'svi.sigma'].map(
+        (k) => `ETH/USD:${k}:${expiry}`,
+      ),
+    ])
+      expect(
+        o.oracle.some((p) => p.feed === f),
+        f,
+      ).toBe(true);
   });
+});
+
+/** Violations other than a latency series above its bound (those depend on the machine's load). */
+function hardViolations(r: ScenarioResult): string[] {
+  const slow = r.latencies.filter((l) => !l.ok).map((l) => `${l.name}:`);
+  return r.violations.filter((v) => !slow.some((p) => v.startsWith(p)));
+}
+
+describe('unified-margin scenarios', () => {
+  const run = async (name: string) => {
+    const r = await devnetScenario(name, { home, print: (l) => lines.push(`[${name}] ${l}`) });
+    expect(hardViolations(r), r.narrative.join('\n')).toEqual([]);
+    for (const l of r.conservation) expect(l.ok, `${name}: ${l.chain} ${l.token}`).toBe(true);
+    expect(r.conservation.some((l) => l.source === 'margin')).toBe(true);
+    return r;
+  };
+
+  it('hedge: IM counts the long at once, the short’s relief only once final; RELEASE → ACK measured', async () => {
+    const r = await run('hedge');
+    const text = r.narrative.join('\n');
+    expect(text).toMatch(/hedge provisional \$[0-9,.]+ → hedge final \$0\.00/);
+    const ack = r.latencies.find((l) => l.name === 'RELEASE → ACK');
+    expect(ack?.samplesMs).toHaveLength(1);
+    expect(ack!.boundMs).toBe(10_000);
+  }, 600_000);
+
+  it('crash: liquidated within the price limit, executed and ACKed on chain, penalty to the insurance fund', async () => {
+    const r = await run('crash');
+    const text = r.narrative.join('\n');
+    expect(text).toMatch(/Liquidated .* after the shock/);
+    expect(text).toMatch(/Executed on opdev .*limit [0-9.]+ ✓/);
+    expect(text).toMatch(/Insurance fund on opdev USDC: [0-9.]+ → [0-9.]+ \(\+[0-9.]*[1-9]/);
+    expect(r.latencies.find((l) => l.name === 'CLOSE_POSITION → ACK')?.samplesMs).toHaveLength(1);
+  }, 600_000);
+
+  it('reorg: the reorged deposit is not withdrawable, halts its domain, expires and is reverted', async () => {
+    const r = await run('reorg');
+    const text = r.narrative.join('\n');
+    expect(text).toMatch(/anvil_reorg \d+ blocks .*deposit tx gone/);
+    expect(text).toMatch(/refused: MARGIN_/);
+    expect(text).toMatch(/expired and was reverted/);
+    expect(text).toMatch(/provisional USDC from opdev now 0\./);
+  }, 600_000);
 });
 
 describe('devnet down', () => {
