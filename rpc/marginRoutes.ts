@@ -1331,6 +1331,7 @@ export function registerMarginRoutes(app: FastifyInstance, node: HubNode): void 
           outflow: l.outflow.toString(),
           imbalance: l.imbalance.toString(),
           vault_view: l.vaultView.toString(),
+          vault_floor: l.vaultFloor.toString(),
         };
       });
       return { lines, balanced: lines.every((l) => l.imbalance === '0'), height: ctx.height.toString() };

@@ -362,8 +362,10 @@ export interface ConservationLine {
   outflow: bigint;
   /** balances + inFlight − (inflow + provisionalInflow − outflow): must be 0. */
   imbalance: bigint;
-  /** inflow − outflow: what the vault must hold at least (final view). */
+  /** inflow − outflow: what the vault holds once every release in flight is acknowledged (final view). */
   vaultView: bigint;
+  /** inflow − outflow − inFlight: what the vault must hold at any moment (a release may execute before its ACK). */
+  vaultFloor: bigint;
 }
 
 /** The conservation identity per (domain, token) over the whole state (tests, scenarios, queries). */
@@ -411,6 +413,7 @@ export function conservation(state: StateReader): ConservationLine[] {
       outflow,
       imbalance: s.bal + inFlight - (inflow + prov - outflow),
       vaultView: inflow - outflow,
+      vaultFloor: inflow - outflow - inFlight,
     });
   }
   return out;
