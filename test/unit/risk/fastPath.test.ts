@@ -6,6 +6,8 @@
  * crowded into one bucket (several options per strike, calls against puts, final and provisional
  * legs that cancel), and snapshots with expired options, stale or missing feeds and a de-peg.
  */
+
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   buildRiskArrays,
@@ -25,6 +27,12 @@ import {
   toE18,
 } from '../../../chain/risk/index.ts';
 import { encodeReport } from '../../vectors/risk/goldenCases.ts';
+import {
+  type DeriveCase,
+  type DeriveExpiry,
+  deriveCaseFromScenarioJson,
+  deriveCaseToKernel,
+} from './support/deriveCase.ts';
 import {
   EXPIRY_DAYS,
   FIXTURE_T0,
@@ -241,4 +249,84 @@ describe('optimised margin step = the implementation it replaced, bit for bit', 
       }
     });
   }
+});
+
+/** Derive-style single-underlying cases: same-strike calls and puts, several expiries, hedges. */
+function randomDeriveCase(rnd: () => number): DeriveCase {
+  const E18 = 10n ** 18n;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const conf = (): bigint => (rnd() < 0.2 ? E18 / 2n : E18);
+  const secs = [7, 30, 90].map((d) => d * 86_400).filter(() => rnd() < 0.7);
+  if (secs.length === 0) secs.push(30 * 86_400);
+  const expiries: DeriveExpiry[] = secs.map((sec) => ({
+    sec,
+    fixed: rnd() < 0.3 ? 300n * E18 : 0n,
+    variable: (rnd() < 0.3 ? 1720n : 2005n) * E18,
+    rate: (3n * E18) / 100n,
+    fwdConf: conf(),
+    rateConf: E18,
+    volConf: conf(),
+  }));
+  const options = Array.from({ length: 1 + Math.floor(rnd() * 8) }, () => ({
+    sec: pick(secs),
+    strike: BigInt(pick([1800, 1900, 2000, 2100, 2200])) * E18,
+    isCall: rnd() < 0.5,
+    amount: (BigInt(Math.floor(rnd() * 9)) - 4n || 1n) * (E18 / 2n),
+    vol: BigInt(40 + Math.floor(rnd() * 50)) * (E18 / 100n),
+  }));
+  return {
+    spot: 2000n * E18,
+    spotConf: conf(),
+    perpPrice: 2001n * E18,
+    perpConf: conf(),
+    stable: rnd() < 0.2 ? (97n * E18) / 100n : E18,
+    cash: BigInt(Math.floor(rnd() * 5000)) * E18,
+    perp: rnd() < 0.5 ? (BigInt(Math.floor(rnd() * 7)) - 3n) * (E18 / 2n) : 0n,
+    base: rnd() < 0.4 ? BigInt(Math.floor(rnd() * 4)) * (E18 / 4n) : 0n,
+    perpValue: 0n,
+    expiries,
+    options,
+  };
+}
+
+describe('optimised margin step = the implementation it replaced, under the Derive configuration', () => {
+  const dir = new URL('../../vectors/risk/', import.meta.url).pathname;
+  const json = JSON.parse(readFileSync(`${dir}derivePmrmV1Scenarios.json`, 'utf8')) as {
+    cases: Record<string, { scenario: Record<string, unknown> }>;
+  };
+  const rnd = prng(909);
+  const cases: { name: string; c: DeriveCase; stage: 'final' | 'provisional' }[] = [
+    ...Object.entries(json.cases).map(([name, v]) => ({
+      name,
+      c: deriveCaseFromScenarioJson(v.scenario),
+      stage: 'final' as const,
+    })),
+    ...Array.from({ length: 200 }, (_, i) => ({
+      name: `random ${i}`,
+      c: randomDeriveCase(rnd),
+      stage: i % 2 === 0 ? ('provisional' as const) : ('final' as const),
+    })),
+  ];
+
+  it(`summaries and reports agree bit for bit (${cases.length} cases, hedges final or provisional)`, () => {
+    let ok = 0;
+    for (const { name, c, stage } of cases) {
+      const k = deriveCaseToKernel(
+        c,
+        {},
+        { perpDomain: 10, perpStage: stage, baseDomain: 10, baseStage: stage },
+      );
+      const kcp = compileRiskParams(k.params);
+      const uni = buildUniverse(k.universe, kcp);
+      const arrays = buildRiskArrays(k.snapshot, uni, kcp);
+      const acc = compileAccount(k.portfolio, uni, kcp);
+      const fast = outcome(() => evaluateAccount(acc, arrays));
+      if (!fast.startsWith('error')) ok++;
+      expect(fast, name).toBe(outcome(() => legacyEvaluateAccount(acc, arrays)));
+      expect(encodeReport(reportAccount(acc, arrays)), name).toEqual(
+        encodeReport(legacyReportAccount(acc, arrays)),
+      );
+    }
+    expect(ok).toBe(cases.length);
+  });
 });
