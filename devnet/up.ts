@@ -684,6 +684,12 @@ export function renderSummary(w: WorldFile, processes: readonly TrackedProcess[]
   for (const p of processes)
     lines.push(`  ${p.role.padEnd(14)} pid ${p.pid}${p.log ? `   log ${p.log}` : ''}`);
   lines.push('', `Registry ${w.registryDir}/chains/<name>/metadata.yaml`);
-  lines.push('Try: unimargin devnet deposit --chain ethdev --token USDC --amount 100 --key-index 1', '');
+  lines.push(
+    'Try: unimargin devnet deposit --chain ethdev --token USDC --amount 5000 --key-index 1',
+    '     unimargin devnet allowance --chain ethdev --amount-usd 800 --key-index 1',
+    '     unimargin devnet open --chain ethdev --instrument ETH-PERP --size 2 --key-index 1',
+    '     unimargin devnet scenario hedge | crash | reorg',
+    '',
+  );
   return lines.join('\n');
 }
