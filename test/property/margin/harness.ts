@@ -681,7 +681,7 @@ export class Driver {
           const m = arrays === null ? undefined : independentMargin(state, arrays, addressOf(user), timeMs);
           const free = m === undefined ? 0n : m.equity - m.imEff;
           amount = (free * BigInt(a.amount.ppm)) / 1_000_000n;
-          const there = x! > y! ? x! : y!;
+          const there = maxBig(x!, y!);
           if (amount > there && there > 0n) amount = there;
           if (amount <= 0n) amount = E6;
         } else if (a.amount.kind === 'exact') amount = a.amount.amount;
@@ -876,6 +876,12 @@ export class Driver {
       }),
     };
   }
+}
+
+/** The larger of two bigints (Math.max does not take bigints). */
+function maxBig(a: bigint, b: bigint): bigint {
+  if (a > b) return a;
+  return b;
 }
 
 /** The final-stage ledger balance of an account on (domain, token). */

@@ -168,7 +168,8 @@ export function independentMargin(
     const unused = BigInt(a.amountMicro) - (used.get(`${a.domain}/${hex(a.owner)}`) ?? 0n);
     if (unused > 0n) reserved += unused;
   }
-  const equity = all.equity < cashOnly.equity ? all.equity : cashOnly.equity;
+  let equity = all.equity;
+  if (cashOnly.equity < equity) equity = cashOnly.equity;
   return { portfolio, all, cashOnly, equity, reserved, imEff: all.im + reserved };
 }
 

@@ -48,7 +48,6 @@ describe('withdrawals never leave IM unmet (fast-check)', () => {
     let withPositions = 0;
     let refusedForIm = 0;
     let refusedChecked = 0;
-    const nearEdge = 0;
     fc.assert(
       fc.property(runArb(30, { focus: true }), (blocks) => {
         const { genesis, config } = harnessGenesis();
