@@ -80,6 +80,8 @@ export class MarginCache {
   private readonly allowanceTotals = new Map<string, bigint>();
   /** The config object the cached `configBytes` were encoded from (skips re-encoding per block). */
   private configSeen: MarginConfig | undefined;
+  /** See {@link allowanceShrinkCandidates}. */
+  private shrinkCandidates: string[] = [];
   /** Breaker/halt state per domain as last seen (a transition re-margins everyone). */
   private domainFlags = '';
   /** Next option expiry (s) after the last sync, and the block time of the last sync. */
@@ -96,6 +98,7 @@ export class MarginCache {
     this.belowMm.clear();
     this.allowanceTotals.clear();
     this.configSeen = undefined;
+    this.shrinkCandidates = [];
     this.domainFlags = '';
     this.lastTimeMs = -1n;
   }
@@ -128,12 +131,24 @@ export class MarginCache {
     return this.allowanceTotals.get(accountHex);
   }
 
+  /**
+   * The accounts the last `sync` re-margined whose allowance may have to shrink, in the order of
+   * its result: margin known and im + Σ allowance amounts > equity (the end-block evaluates exactly
+   * these; for every other re-margined account imEff ≤ equity follows from the cached summary).
+   */
+  allowanceShrinkCandidates(): readonly string[] {
+    return this.shrinkCandidates;
+  }
+
   /** Stores an entry and keeps the liquidation candidate set in step. */
   private put(id: string, entry: CachedAccount): void {
     this.accounts.set(id, entry);
-    const m = entry.margin;
+    this.noteMargin(id, entry.margin);
+  }
+
+  private noteMargin(id: string, m: AccountMargin): void {
     if (m.ok && m.summary.equity < m.summary.mm) this.belowMm.add(id);
-    else this.belowMm.delete(id);
+    else if (this.belowMm.size !== 0) this.belowMm.delete(id);
   }
 
   /** The engine (after a sync with a config). */
@@ -277,17 +292,26 @@ export class MarginCache {
           out.set(id, next);
         }
       }
+      this.shrinkCandidates = [];
       return out;
     }
     const results = full ? engine.remarginAll() : engine.update(touched, changed);
     const out = new Map<string, CachedAccount>();
+    const shrink: string[] = [];
     for (const [id, m] of results) {
-      const c = this.accounts.get(id);
+      const c = this.accounts.get(id) as { margin: AccountMargin } | undefined;
       if (c === undefined) continue;
-      const next = { view: c.view, margin: m };
-      this.put(id, next);
-      out.set(id, next);
+      // In place: entries are this cache's own objects, read by callers between syncs (one pass
+      // over up to every account per oracle block; no second object and map write per account).
+      c.margin = m;
+      this.noteMargin(id, m);
+      if (m.ok) {
+        const total = this.allowanceTotals.get(id);
+        if (total !== undefined && m.summary.im + total > m.summary.equity) shrink.push(id);
+      }
+      out.set(id, c as CachedAccount);
     }
+    this.shrinkCandidates = shrink;
     // Accounts whose portfolio failed to compile keep their error.
     for (const id of touched) {
       const c = this.accounts.get(id);

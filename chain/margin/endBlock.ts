@@ -94,14 +94,14 @@ export function applyMarginEndBlock(state: StateView, ctx: MarginEndBlockContext
 
   // Allowances: shrink where effective IM exceeds equity.
   const refresh = new Set<string>();
-  for (const [id, c] of synced) {
-    if (!c.margin.ok) continue;
-    // Exact pre-filter (no rebuild): the reserved-but-unused allowance never exceeds the sum of
-    // the account's allowance amounts, and the cached summary is the one a rebuild computes (the
-    // cache's contract), so im + that sum ≤ equity means imEff ≤ equity below. None: no records.
-    const allowanceTotal = cache.allowanceTotalMicro(id);
-    if (allowanceTotal === undefined) continue;
-    if (c.margin.summary.im + allowanceTotal <= c.margin.summary.equity) continue;
+  // Exact pre-filter (no rebuild), applied by the sync in its pass over the re-margined accounts:
+  // the reserved-but-unused allowance never exceeds the sum of the account's allowance amounts,
+  // and the cached summary is the one a rebuild computes (the cache's contract), so for every
+  // account of `synced` left out, im + that sum ≤ equity gives imEff ≤ equity below (or it has no
+  // allowance records, or no known margin). The candidates keep `synced`'s order.
+  for (const id of cache.allowanceShrinkCandidates()) {
+    const c = synced.get(id);
+    if (c === undefined || !c.margin.ok) continue;
     const account = fromHex(id)!;
     if (allowancesOf(state, account).length === 0) continue;
     const ev = evaluateAccountNow(state, cache, config, bridge, timeMs, account);
